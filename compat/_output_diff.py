@@ -1,0 +1,156 @@
+"""Run an example under real torch and under torchlike, normalise its stdout, and diff the two."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = REPO_ROOT / "examples"
+DEFAULT_TIMEOUT_S = 600
+MAX_DIFF_LINES = 200
+
+# `<AddBackward0 object at 0x7f9e1a26d270>`: addresses differ from run to run.
+_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+\b")
+# A profiler table rule: runs of dashes separated by two spaces.
+_PROFILER_RULE = re.compile(r"^-+(?:  -+)+\s*$")
+# Timing and percentage cells right-aligned in their column, e.g. `      5.506ms` or `  53.77%`.
+_TIMING_CELL = re.compile(r" +-?\d+(?:\.\d+)?(?:%|ns|us|ms|s)(?= |$)")
+_PROFILER_TOTAL = re.compile(r"^Self (?:CPU|CUDA|Device) time total: ")
+# A python that has torchlike's shim installed must never reach this package.
+_POISONED_TORCH = 'raise ImportError("the real torch was imported during a torchlike run")\n'
+
+
+@dataclasses.dataclass(frozen=True)
+class ScriptRun:
+    """What one interpreter run of a script printed, and how it ended."""
+
+    command: tuple[str, ...]
+    returncode: int
+    stdout: str = dataclasses.field(repr=False)
+    stderr: str = dataclasses.field(repr=False)
+
+    def describe_failure(self, max_stderr_lines: int = 40) -> str:
+        stderr_tail = "\n".join(self.stderr.splitlines()[-max_stderr_lines:])
+        return (
+            f"`{' '.join(self.command)}` exited with {self.returncode}; stderr ends:\n{stderr_tail}"
+        )
+
+
+def run_python(
+    args: Sequence[str], *, extra_env: dict[str, str] | None = None, timeout: float | None = None
+) -> ScriptRun:
+    """Run `python ARGS` from the repository root on JAX's CPU backend and capture its output."""
+    env = dict(os.environ)
+    env["JAX_PLATFORMS"] = "cpu"
+    # torchlike need not be installed: the checkout itself is importable.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.update(extra_env or {})
+    command = (sys.executable, *args)
+    completed = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout or DEFAULT_TIMEOUT_S,
+        check=False,
+    )
+    return ScriptRun(command, completed.returncode, completed.stdout, completed.stderr)
+
+
+def run_with_torch(script: Path, *args: str) -> ScriptRun:
+    """Run `python SCRIPT ARGS`, which imports the real torch."""
+    return run_python([str(script.relative_to(REPO_ROOT)), *args])
+
+
+def run_with_torchlike(script: Path, *args: str) -> ScriptRun:
+    """Run `python -m torchlike SCRIPT ARGS`, with an importable real torch turned into an error."""
+    with tempfile.TemporaryDirectory() as poison_dir:
+        (Path(poison_dir) / "torch").mkdir()
+        (Path(poison_dir) / "torch" / "__init__.py").write_text(_POISONED_TORCH)
+        search_path = [str(REPO_ROOT), poison_dir, os.environ.get("PYTHONPATH")]
+        return run_python(
+            ["-m", "torchlike", str(script.relative_to(REPO_ROOT)), *args],
+            extra_env={"PYTHONPATH": os.pathsep.join(filter(None, search_path))},
+        )
+
+
+def normalize_addresses(text: str) -> str:
+    """Replace `at 0x...` object addresses with a fixed placeholder."""
+    return _ADDRESS.sub("at 0x<address>", text)
+
+
+def _blank_timings(line: str) -> str:
+    # Keep the cell's width so the table's columns stay where they were.
+    def placeholder(match: re.Match) -> str:
+        cell = match.group()
+        return ("<pct>" if cell.endswith("%") else "<time>").rjust(len(cell))
+
+    return _TIMING_CELL.sub(placeholder, line)
+
+
+def normalize_profiler_tables(text: str) -> str:
+    """Blank the timing and percentage cells of profiler tables; order their rows by name."""
+    normalized: list[str] = []
+    rows: list[str] = []
+    rules_seen = 0  # a table is: rule, header, rule, rows, rule
+    for line in text.split("\n"):
+        if _PROFILER_RULE.match(line):
+            # Rows come sorted by measured time, so their order is noise; names and counts are not.
+            normalized.extend(sorted(rows))
+            rows = []
+            normalized.append(line)
+            rules_seen = (rules_seen + 1) % 3
+        elif rules_seen == 2:
+            rows.append(_blank_timings(line))
+        elif rules_seen == 1 or _PROFILER_TOTAL.match(line):
+            normalized.append(_blank_timings(line))
+        else:
+            normalized.append(line)
+    normalized.extend(sorted(rows))
+    return "\n".join(normalized)
+
+
+def normalize_output(text: str) -> str:
+    """Remove what legitimately differs between two runs: addresses and measured times."""
+    return normalize_profiler_tables(normalize_addresses(text))
+
+
+def output_diff(expected: str, actual: str, expected_name: str, actual_name: str) -> str:
+    """A unified diff of the normalised outputs, empty when they agree line for line."""
+    diff_lines = list(
+        difflib.unified_diff(
+            normalize_output(expected).splitlines(),
+            normalize_output(actual).splitlines(),
+            fromfile=expected_name,
+            tofile=actual_name,
+            lineterm="",
+        )
+    )
+    if len(diff_lines) > MAX_DIFF_LINES:
+        hidden = len(diff_lines) - MAX_DIFF_LINES
+        diff_lines = [*diff_lines[:MAX_DIFF_LINES], f"... ({hidden} more diff lines)"]
+    return "\n".join(diff_lines)
+
+
+def assert_same_output(torch_run: ScriptRun, torchlike_run: ScriptRun) -> None:
+    """Fail with a readable diff unless both runs succeeded and printed the same thing."""
+    __tracebackhide__ = True
+    if torch_run.returncode != 0:
+        raise AssertionError("the torch run failed:\n" + torch_run.describe_failure())
+    diff = output_diff(torch_run.stdout, torchlike_run.stdout, "torch", "torchlike")
+    problems = []
+    if torchlike_run.returncode != 0:
+        problems.append("the torchlike run failed:\n" + torchlike_run.describe_failure())
+    if diff:
+        problems.append("stdout differs (normalised; - torch, + torchlike):\n" + diff)
+    if problems:
+        raise AssertionError("\n\n".join(problems))

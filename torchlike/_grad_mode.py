@@ -1,0 +1,136 @@
+"""Thread-local grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+
+class _GradState(threading.local):
+    enabled = True
+    inference = False
+
+
+_state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """torch.is_grad_enabled."""
+    return _state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """torch.is_inference_mode_enabled."""
+    return _state.inference
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; each also works as a decorator."""
+
+    def _enter_state(self):
+        raise NotImplementedError  # overridden by every subclass
+
+    def __enter__(self):
+        self._saved = (_state.enabled, _state.inference)
+        self._enter_state()
+        return None
+
+    def __exit__(self, *exc):
+        _state.enabled, _state.inference = self._saved
+        return False
+
+    def clone(self):
+        return self.__class__()
+
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_wrapper(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                while True:
+                    with self.clone():
+                        try:
+                            value = next(gen)
+                        except StopIteration as stop:
+                            return stop.value
+                    yield value
+
+            return generator_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """torch.no_grad."""
+
+    def __init__(self, orig_func=None):
+        self._orig_func = orig_func
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def _enter_state(self):
+        _state.enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """torch.enable_grad."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def _enter_state(self):
+        _state.enabled = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """torch.set_grad_enabled: sets the mode at once, and restores it on context exit."""
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"set_grad_enabled(): argument 'mode' must be bool, not {type(mode).__name__}"
+            )
+        self._saved = (_state.enabled, _state.inference)
+        self.mode = mode
+        _state.enabled = mode
+
+    def __enter__(self):
+        _state.enabled = self.mode
+
+    def _enter_state(self):
+        _state.enabled = self.mode
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class inference_mode(_GradModeContext):
+    """torch.inference_mode."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = mode
+
+    def __new__(cls, mode=True):
+        if not isinstance(mode, bool) and callable(mode):
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def _enter_state(self):
+        if self.mode:
+            _state.enabled = False
+            _state.inference = True
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -1,0 +1,169 @@
+"""Matrix products: matmul, mm, bmm, mv, dot, outer, addmm, einsum."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .reduction import type_word
+from .registry import PROMOTE_BINARY, op
+
+_PAIR = dict(tensors=("input", "other"))
+
+
+def _shape_str(x) -> str:
+    return "x".join(map(str, x.shape))
+
+
+def _same_dtype(name, a, b):
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {type_word(a.dtype).lower()}"
+            f" != {type_word(b.dtype).lower()}"
+            if name == "mm"
+            else f"expected scalar type {type_word(a.dtype)} but found {type_word(b.dtype)}"
+        )
+
+
+def _matmul_name(args, kwargs):
+    a, b = args[0], args[1] if len(args) > 1 else kwargs["other"]
+    if a.ndim == 2 and b.ndim == 2:
+        return "MmBackward0"
+    if a.ndim == 1 and b.ndim == 1:
+        return "DotBackward0"
+    if a.ndim == 2 and b.ndim == 1:
+        return "MvBackward0"
+    if a.ndim >= 3 and b.ndim <= 2:
+        return "UnsafeViewBackward0"
+    if a.ndim == 3 and b.ndim == 3:
+        return "BmmBackward0"
+    return "UnsafeViewBackward0"
+
+
+@op(grad_fn=_matmul_name, **_PAIR)
+def matmul(input, other):
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(
+            "both arguments to matmul need to be at least 1D, but they are "
+            f"{input.ndim}D and {other.ndim}D"
+        )
+    _same_dtype("mm", input, other)
+    k_in = input.shape[-1]
+    k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_in != k_other:
+        if input.ndim == 1 and other.ndim == 1:
+            raise RuntimeError(
+                "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same "
+                "number of elements, but got %d and %d elements respectively"
+                % (input.shape[0], other.shape[0], input.shape[0], other.shape[0])
+            )
+        a = input if input.ndim > 1 else input[None]
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2] if a.ndim >= 2 else 1}x"
+            f"{k_in} and {k_other}x{other.shape[-1] if other.ndim > 1 else 1})"
+            if input.ndim <= 2 and other.ndim <= 2
+            else f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{other.shape[0]}, {k_in}] but got: [{other.shape[0]}, {k_other}]."
+        )
+    return jnp.matmul(input, other)
+
+
+@op(grad_fn="MmBackward0", **_PAIR)
+def mm(input, mat2):
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _same_dtype("mm", input, mat2)
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input)} and "
+            f"{_shape_str(mat2)})"
+        )
+    return input @ mat2
+
+
+@op(grad_fn="BmmBackward0", **_PAIR)
+def bmm(input, mat2):
+    if input.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    _same_dtype("bmm", input, mat2)
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    return jnp.matmul(input, mat2)
+
+
+@op(grad_fn="MvBackward0", **_PAIR)
+def mv(input, vec):
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(
+            f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}"
+        )
+    _same_dtype("mv", input, vec)
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(input)}), "
+            f"vec ({vec.shape[0]})"
+        )
+    return input @ vec
+
+
+@op(grad_fn="DotBackward0", **_PAIR)
+def dot(input, tensor):
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors"
+        )
+    _same_dtype("dot", input, tensor)
+    if input.shape != tensor.shape:
+        raise RuntimeError(
+            "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same number "
+            "of elements, but got %d and %d elements respectively"
+            % (input.shape[0], tensor.shape[0], input.shape[0], tensor.shape[0])
+        )
+    return jnp.dot(input, tensor)
+
+
+@op(grad_fn="MulBackward0", tensors=("input", "vec2"), promote=PROMOTE_BINARY)
+def outer(input, vec2):
+    return jnp.outer(input, vec2)
+
+
+op("ger", grad_fn="MulBackward0", tensors=("input", "vec2"), promote=PROMOTE_BINARY)(outer.impl)
+
+
+@op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), inplace=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    product = mm.impl(mat1, mat2)
+    return beta * input + alpha * product if (beta, alpha) != (1, 1) else input + product
+
+
+@op(grad_fn="BaddbmmBackward0", tensors=("input", "batch1", "batch2"), inplace=True)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return beta * input + alpha * bmm.impl(batch1, batch2)
+
+
+@op(grad_fn="AddmvBackward0", tensors=("input", "mat", "vec"), inplace=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return beta * input + alpha * mv.impl(mat, vec)
+
+
+@op(grad_fn="ViewBackward0", tensors=("operands",), method=False, promote=PROMOTE_BINARY)
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = operands[0]
+    return jnp.einsum(equation, *operands)
+
+
+@op(grad_fn="TensordotBackward0", tensors=("a", "b"), method=False)
+def tensordot(a, b, dims=2):
+    return jnp.tensordot(a, b, dims)
+
+
+@op(grad_fn="KronBackward0", tensors=("input", "other"))
+def kron(input, other):
+    return jnp.kron(input, other)

@@ -1,0 +1,569 @@
+"""The Tensor class: attributes, conversions and Python protocol.
+
+Math, shape and indexing methods are generated from the op table (torchlike/_ops) and
+attached to this class when torchlike._ops is imported.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype as dt
+from . import _grad_mode
+from ._device import _CPU, device, jax_device, torch_device_of
+from ._size import Size
+from ._storage import Storage, ViewChain
+
+_TYPE_NAMES = {
+    dt.float32: "FloatTensor", dt.float64: "DoubleTensor", dt.float16: "HalfTensor",
+    dt.bfloat16: "BFloat16Tensor", dt.int8: "CharTensor", dt.int16: "ShortTensor",
+    dt.int32: "IntTensor", dt.int64: "LongTensor", dt.uint8: "ByteTensor",
+    dt.bool_: "BoolTensor", dt.complex64: "ComplexFloatTensor",
+    dt.complex128: "ComplexDoubleTensor",
+}  # fmt: skip
+
+
+class Tensor:
+    """torch.Tensor backed by a jax.Array."""
+
+    __slots__ = (
+        "_storage", "_view", "_cache", "_cache_version", "_base",
+        "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_accumulator",
+        "_retains_grad", "_hooks", "__dict__", "__weakref__",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        # Tensor(data) / Tensor(*sizes): legacy constructors, always float32-ish default dtype.
+        from ._ops.creation import legacy_tensor_array
+
+        _init_from_array(self, legacy_tensor_array(args, kwargs))
+
+    # ----- value and storage -------------------------------------------------------------
+    @property
+    def _value(self):
+        if self._view is None:
+            return self._storage.array
+        if self._cache_version != self._storage.version:
+            self._cache = self._view.apply(self._storage.array)
+            self._cache_version = self._storage.version
+        return self._cache
+
+    def _write(self, new_value) -> None:
+        """Replace this tensor's elements in place (through to the base for a view)."""
+        new_value = jnp.broadcast_to(jnp.asarray(new_value, dtype=self._value.dtype), self.shape)
+        storage = self._storage
+        if self._view is None:
+            storage.array = new_value
+        else:
+            storage.array = self._view.scatter(storage.array, new_value)
+            self._cache = new_value
+        storage.version += 1
+        if self._view is not None:
+            self._cache_version = storage.version
+
+    @property
+    def _version(self) -> int:
+        return self._storage.version
+
+    # ----- metadata -------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._value.shape)
+
+    def size(self, dim=None):
+        shape = self._value.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    def dim(self) -> int:
+        return self._value.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    def numel(self) -> int:
+        return int(self._value.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dt.dtype:
+        return dt._BY_NP[self._value.dtype]
+
+    @property
+    def device(self) -> device:
+        value = self._value
+        if isinstance(value, jax.core.Tracer):
+            return _CPU
+        return torch_device_of(next(iter(value.devices())))
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_nested = False
+    layout = "torch.strided"
+
+    def get_device(self) -> int:
+        dev = self.device
+        return -1 if dev.type == "cpu" else dev.index
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.dtype.itemsize * self.numel()
+
+    def stride(self, dim=None):
+        strides = _strides_of(self)
+        return strides if dim is None else strides[_wrap_dim(dim, self.ndim)]
+
+    def storage_offset(self) -> int:
+        if self._view is None or self.numel() == 0:
+            return 0
+        return int(self._view.flat_index(self._storage.array.shape).reshape(-1)[0])
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        if self._view is None:
+            return True
+        index = self._view.flat_index(self._storage.array.shape).reshape(-1)
+        return bool(index.size == 0 or np.all(np.diff(index) == 1))
+
+    def data_ptr(self) -> int:
+        return id(self._storage) + self.storage_offset() * self.element_size()
+
+    def untyped_storage(self):
+        return self._storage
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES[self.dtype]}"
+        if isinstance(dtype, str):
+            by_type_name = {f"torch.{v}": k for k, v in _TYPE_NAMES.items()}
+            dtype = by_type_name[dtype]
+        return self.to(dtype)
+
+    # ----- autograd attributes --------------------------------------------------------------
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self._grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value) -> None:
+        if not isinstance(value, bool):
+            raise TypeError("requires_grad must be a bool")
+        if self._grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return
+        if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad and _grad_mode._state.enabled:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more informations. (Triggered internally at "
+                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def data(self) -> Tensor:
+        return _alias(self)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(other).__name__}")
+        self._storage, self._view = other._storage, other._view
+        self._cache, self._cache_version = other._cache, other._cache_version
+
+    def detach(self) -> Tensor:
+        return _alias(self)
+
+    def detach_(self) -> Tensor:
+        if self._view is not None and self._base is not None and self._base.requires_grad:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def _base_tensor(self):
+        return self._base
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from ._autograd import engine
+
+        engine.backward(
+            (self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs
+        )
+
+    def register_hook(self, hook):
+        from ._autograd import graph
+
+        return graph.register_tensor_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is not None and not self._retains_grad:
+            import weakref
+
+            self._retains_grad = True
+            node = self._grad_fn
+            if node._retained is None:
+                node._retained = {}
+            node._retained[self._output_nr] = weakref.ref(self)
+
+    # ----- conversions ----------------------------------------------------------------------
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
+            )
+        return np.asarray(self._value).reshape(()).item()
+
+    def tolist(self):
+        return _host(self).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if self.dtype is dt.bfloat16 and not force:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return np.array(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        array = np.asarray(self._value)
+        return array if dtype is None else array.astype(dtype)
+
+    def __jax_array__(self):
+        return self._value
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        return self.to("cuda" if device is None else _cuda_device(device))
+
+    def to(self, *args, **kwargs) -> Tensor:
+        from ._ops.conversion import to
+
+        return to(self, *args, **kwargs)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self, memory_format=None):
+        return self.to(dt.float32)
+
+    def double(self, memory_format=None):
+        return self.to(dt.float64)
+
+    def half(self, memory_format=None):
+        return self.to(dt.float16)
+
+    def bfloat16(self, memory_format=None):
+        return self.to(dt.bfloat16)
+
+    def long(self, memory_format=None):
+        return self.to(dt.int64)
+
+    def int(self, memory_format=None):
+        return self.to(dt.int32)
+
+    def short(self, memory_format=None):
+        return self.to(dt.int16)
+
+    def char(self, memory_format=None):
+        return self.to(dt.int8)
+
+    def byte(self, memory_format=None):
+        return self.to(dt.uint8)
+
+    def bool(self, memory_format=None):
+        return self.to(dt.bool_)
+
+    def cfloat(self, memory_format=None):
+        return self.to(dt.complex64)
+
+    def cdouble(self, memory_format=None):
+        return self.to(dt.complex128)
+
+    # ----- Python protocol ------------------------------------------------------------------
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                if self.numel() > 1
+                else "Boolean value of Tensor with no values is ambiguous"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        _require_one_element(self)
+        return float(self.item())
+
+    def __int__(self) -> int:
+        _require_one_element(self)
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        _require_one_element(self)
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from ._tensor_str import tensor_repr
+
+        grad_fn = self._grad_fn
+        return tensor_repr(
+            _host(self),
+            dtype_name=self.dtype._name,
+            default_dtype_name=dt.get_default_dtype()._name,
+            device=str(self.device),
+            requires_grad=self.requires_grad,
+            grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
+        )
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (_host(self), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        copy = type(self).__new__(type(self))
+        _init_from_array(copy, self._value)
+        copy._requires_grad = self._requires_grad
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        copy.__dict__.update(self.__dict__)
+        memo[id(self)] = copy
+        return copy
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
+# ----- helpers used by the op layer ---------------------------------------------------------
+def _init_from_array(tensor: Tensor, array, requires_grad: bool = False) -> None:
+    tensor._storage = Storage(array)
+    tensor._view = None
+    tensor._cache = None
+    tensor._cache_version = -1
+    tensor._base = None
+    tensor._requires_grad = requires_grad
+    tensor._grad_fn = None
+    tensor._output_nr = 0
+    tensor._grad = None
+    tensor._accumulator = None
+    tensor._retains_grad = False
+    tensor._hooks = None
+
+
+def from_array(array, requires_grad: bool = False, cls=Tensor) -> Tensor:
+    """Wrap a jax array (or tracer) as a new base tensor."""
+    tensor = object.__new__(cls)
+    _init_from_array(tensor, array, requires_grad)
+    return tensor
+
+
+def make_view(source: Tensor, step, value) -> Tensor:
+    """A tensor that shares source's storage, seen through one more view step (array -> array)."""
+    view = object.__new__(Tensor)
+    _init_from_array(view, None)
+    view._storage = source._storage
+    chain = source._view or ViewChain(())
+    view._view = chain.then(step)
+    view._cache = value
+    view._cache_version = source._storage.version
+    view._base = source._base if source._base is not None else source
+    return view
+
+
+def _alias(source: Tensor) -> Tensor:
+    """Same storage and view, no autograd history (detach, .data)."""
+    alias = object.__new__(Tensor)
+    _init_from_array(alias, None)
+    alias._storage, alias._view = source._storage, source._view
+    alias._cache, alias._cache_version = source._cache, source._cache_version
+    alias._base = source._base if source._view is not None else source
+    return alias
+
+
+def _host(tensor: Tensor) -> np.ndarray:
+    return np.asarray(tensor._value)
+
+
+def _rebuild(array, requires_grad):
+    return from_array(jnp.asarray(array), requires_grad)
+
+
+def _strides_of(tensor: Tensor) -> tuple:
+    shape = tensor._value.shape
+    if tensor._view is None:
+        strides, acc = [], 1
+        for size in reversed(shape):
+            strides.append(acc)
+            acc *= max(size, 1)
+        return tuple(reversed(strides))
+    index = tensor._view.flat_index(tensor._storage.array.shape)
+    strides = []
+    for axis, size in enumerate(shape):
+        if size <= 1 or index.size == 0:
+            strides.append(int(np.prod(shape[axis + 1 :])) if size <= 1 else 1)
+            continue
+        first = np.take(index, [0, 1], axis=axis).reshape(2, -1)
+        strides.append(int(first[1, 0] - first[0, 0]))
+    return tuple(strides)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+        )
+    return dim % rank
+
+
+def _require_one_element(tensor: Tensor) -> None:
+    if tensor.numel() != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+
+
+def _cuda_device(index) -> str:
+    return str(device(index)) if not isinstance(index, int) else f"cuda:{index}"
+
+
+def place(array, dev: device):
+    """Put a jax array on a torch device."""
+    return jax.device_put(array, jax_device(dev))
