@@ -42,10 +42,8 @@ class Generator:
             raise TypeError(
                 f"expected a torch.ByteTensor, but got {type(new_state).__name__}"
             )
-        if new_state.dtype._name != "uint8":
-            raise RuntimeError(
-                f"expected a torch.ByteTensor, but got {new_state.type().split('.')[-1]}"
-            )
+        if not new_state.is_contiguous():
+            raise RuntimeError("RNG state must be contiguous")
         self._state.set_state(np.asarray(new_state._value))
         return self
 

@@ -121,14 +121,21 @@ def leaf_arrays(row: OpRow, leaves: list, target: dt.dtype | None):
 class RowFn:
     """The pure function of leaf arrays that one call of a row computes (hashable key)."""
 
-    __slots__ = ("row", "template", "casts", "key")
+    __slots__ = ("row", "template", "casts", "_key")
 
     def __init__(self, row: OpRow, template, casts):
         self.row, self.template, self.casts = row, template, casts
-        try:
-            self.key = (row, freeze(template), casts)
-        except TypeError:
-            self.key = None
+        self._key = False
+
+    @property
+    def key(self):
+        """Cache key of the backward kernel (None when an attribute is unhashable)."""
+        if self._key is False:
+            try:
+                self._key = (self.row, freeze(self.template), self.casts)
+            except TypeError:
+                self._key = None
+        return self._key
 
     def __call__(self, *arrays):
         arrays = [a if c is None else a.astype(c) for a, c in zip(arrays, self.casts)]

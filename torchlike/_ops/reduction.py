@@ -236,3 +236,45 @@ def _scan(name, jnp_fn):
 
 _scan("cumsum", jnp.cumsum)
 _scan("cumprod", jnp.cumprod)
+
+
+# ----- softmax and losses: rows torch.nn.functional builds on ---------------------------------
+@op(grad_fn="SoftmaxBackward0")
+def softmax(input, dim, dtype=None):
+    return jax.nn.softmax(_cast(input, dtype), axis=axes(dim, input.ndim))
+
+
+@op(grad_fn="LogSoftmaxBackward0")
+def log_softmax(input, dim, dtype=None):
+    return jax.nn.log_softmax(_cast(input, dtype), axis=axes(dim, input.ndim))
+
+
+def _reduce_loss(losses, reduction: str):
+    if reduction == "none":
+        return losses
+    return jnp.sum(losses) if reduction == "sum" else jnp.mean(losses)
+
+
+@op(grad_fn="MseLossBackward0", tensors=("input", "target"), promote=PROMOTE_BINARY,
+    function=False, method=False)  # fmt: skip
+def mse_loss(input, target, reduction="mean"):
+    return _reduce_loss(jnp.square(input - target), reduction)
+
+
+def _nll_name(args, kwargs):
+    return "NllLoss2DBackward0" if args[0].ndim == 4 else "NllLossBackward0"
+
+
+@op(grad_fn=_nll_name, tensors=("input", "target", "weight"), function=False, method=False)
+def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
+    class_axis = 0 if input.ndim == 1 else 1
+    kept = target != ignore_index
+    safe_target = jnp.where(kept, target, 0)
+    picked = jnp.take_along_axis(input, jnp.expand_dims(safe_target, class_axis), class_axis)
+    class_weight = jnp.ones((), input.dtype) if weight is None else weight[safe_target]
+    class_weight = jnp.where(kept, class_weight, jnp.zeros((), input.dtype))
+    losses = -jnp.squeeze(picked, class_axis) * class_weight
+    if reduction != "mean":
+        return _reduce_loss(losses, reduction)
+    # torch's mean is the weighted mean: sum(w[t] * -x[t]) / sum(w[t]) over kept targets
+    return jnp.sum(losses) / jnp.sum(jnp.broadcast_to(class_weight, losses.shape))

@@ -58,7 +58,7 @@ def float_dtype(dtype, kernel: str) -> np.dtype:
         raise NotImplementedError(
             f"random numbers for {dtype} are not reproduced; use float32 or float64"
         )
-    raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type_name(dtype)}\'')
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_type_name(dtype)}'")
 
 
 def integer_bounds(dtype) -> tuple[int, int]:

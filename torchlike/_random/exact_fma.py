@@ -8,6 +8,9 @@ float64: Boldo and Melquiond's emulation (exact product, TwoSum, round-to-odd, n
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 
 _SPLITTER = 134217729.0  # 2**27 + 1, Veltkamp's constant for binary64
@@ -15,6 +18,8 @@ _F32_TINY = 2.0**-125  # below this a float32 result may be subnormal
 _TIE_MASK = np.int64((1 << 29) - 1)  # binary64 bits below a binary32 significand
 _TIE_HALF = np.int64(1 << 28)
 _INF = np.float64(np.inf)
+_EFT_TINY = 2.0**-960  # below this a product's rounding error may not be a double
+_EFT_HUGE = 2.0**990  # above this Veltkamp's splitting may overflow
 
 
 def two_sum(a, b):
@@ -77,15 +82,35 @@ def fma32(a, b, c, normal_range: bool = False) -> np.ndarray:
     return add_round_f32(a64 * b64, c64, normal_range)
 
 
+def _fma_rational(a: float, b: float, c: float) -> float:
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        # An exactly zero product keeps IEEE's signed-zero rule; cancellation gives +0.
+        return a * b + c if a * b == 0 else 0.0
+    try:
+        return float(exact)  # Fraction -> float rounds to nearest, subnormals included
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
 def fma64(a, b, c) -> np.ndarray:
-    """float64 fma(a, b, c) with a single rounding, elementwise (finite, no underflow)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    prod_hi, prod_lo = two_product(a, b)
-    sum_hi, sum_lo = two_sum(c, prod_hi)
-    tail, tail_err = two_sum(sum_lo, prod_lo)
-    shape = np.broadcast_shapes(sum_hi.shape, tail.shape)
-    tail = np.broadcast_to(tail, shape).copy()
-    tail = _to_odd(tail, np.broadcast_to(tail_err, shape))
-    return sum_hi + tail
+    """float64 fma(a, b, c) with a single rounding, elementwise, for finite inputs."""
+    a, b, c = np.broadcast_arrays(
+        np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64)
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        prod_hi, prod_lo = two_product(a, b)
+        sum_hi, sum_lo = two_sum(c, prod_hi)
+        tail, tail_err = two_sum(sum_lo, prod_lo)
+        result = np.array(sum_hi + _to_odd(np.array(tail), tail_err))
+    # Dekker's product is exact only away from underflow and overflow: do those exactly.
+    magnitude = np.abs(prod_hi)
+    hard = (magnitude < _EFT_TINY) & (a != 0) & (b != 0)
+    hard |= (magnitude > _EFT_HUGE) | (np.abs(a) > _EFT_HUGE) | (np.abs(b) > _EFT_HUGE)
+    hard_idx = np.flatnonzero(hard)
+    if hard_idx.size:
+        a_flat, b_flat, c_flat = a.ravel(), b.ravel(), c.ravel()
+        result.ravel()[hard_idx] = [
+            _fma_rational(float(a_flat[i]), float(b_flat[i]), float(c_flat[i])) for i in hard_idx
+        ]
+    return result

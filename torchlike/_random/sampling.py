@@ -15,6 +15,7 @@ import numpy as np
 from .dtypes import as_shape, float_dtype, fmt_double, numel, scalar_type_name
 from .engine import CPUGeneratorState
 from .exact_fma import add_round_f32, fma64
+from .integers import randint, random_, random_from_to, randperm  # noqa: F401 (re-exported)
 from .normal_kernels import _libm, normal_scalar_path, normal_vector_path
 
 _TWO_POW_M24 = 2.0**-24
@@ -169,7 +170,9 @@ def exponential(gen: CPUGeneratorState, shape, dtype="float32", lambd=1.0) -> np
     """Tensor.exponential_(lambd): (-1/lambd) * log1p(-u) in double, then rounded."""
     lambd = float(lambd)
     if not lambd > 0.0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={fmt_double(lambd)}")
+        raise RuntimeError(
+            f"exponential_ expects lambda > 0.0, but found lambda={fmt_double(lambd)}"
+        )
     shape = as_shape(shape)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
@@ -191,7 +194,7 @@ def log_normal(gen: CPUGeneratorState, shape, dtype="float32", mean=1.0, std=2.0
     dtype = float_dtype(dtype, "log_normal_cpu")
     shape = as_shape(shape)
     z = normal_scalar_path(gen, numel(shape), np.float64, float(mean), std)
-    return _libm(math.exp, z).astype(dtype).reshape(shape)
+    return _libm(_exp, z).astype(dtype).reshape(shape)
 
 
 def cauchy(gen: CPUGeneratorState, shape, dtype="float32", median=0.0, sigma=1.0) -> np.ndarray:
@@ -220,3 +223,11 @@ def geometric(gen: CPUGeneratorState, shape, dtype="float32", p=0.5) -> np.ndarr
 
 def _safe_log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
+
+
+def _exp(x: float) -> float:
+    # C's exp overflows to inf where Python's math.exp raises.
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf

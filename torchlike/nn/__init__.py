@@ -1,0 +1,15 @@
+"""torch.nn: modules, parameters, functional ops and weight initialisation."""
+
+from . import functional, init
+from .modules import (
+    CrossEntropyLoss, Identity, L1Loss, Linear, MSELoss, Module, ModuleDict, ModuleList,
+    NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+)  # fmt: skip
+from .parameter import Parameter
+
+
+def __getattr__(name: str):
+    raise AttributeError(
+        f"module 'torch.nn' has no attribute '{name}' (torchlike does not implement "
+        f"torch.nn.{name} yet; see compat/COVERAGE.md)"
+    )

@@ -1,0 +1,250 @@
+"""torch.nn.functional: activations, linear and losses, composed from op-table rows.
+
+Each function calls the rows torch's own implementation reaches, so results carry torch's
+grad_fn names (F.linear on a matrix is AddmmBackward0, F.cross_entropy is NllLossBackward0).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from .. import _dtype as dt
+from .._ops.dispatch import call
+from .._ops.registry import TABLE
+from .._tensor import Tensor
+
+__all__ = [
+    "cross_entropy", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
+    "relu_", "sigmoid", "softmax", "tanh",
+]  # fmt: skip
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# ----- activations -------------------------------------------------------------------------------
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """torch.nn.functional.relu."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    """torch.nn.functional.relu_."""
+    return input.relu_()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """torch.nn.functional.sigmoid."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """torch.nn.functional.tanh."""
+    return input.tanh()
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """torch.nn.functional.softmax."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return (input if dtype is None else input.to(dtype)).softmax(dim)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """torch.nn.functional.log_softmax."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+
+
+# ----- linear ------------------------------------------------------------------------------------
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """torch.nn.functional.linear: input @ weight.T + bias, built the way torch builds it."""
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.dim() == 2:
+        return bias.addmm(input, weight.t())
+    # Other ranks: flatten the batch dims, one addmm, view back (ViewBackward0, like torch).
+    flat = input.reshape(-1, input.shape[-1]) if input.dim() != 1 else input.view(1, -1)
+    out = bias.addmm(flat, weight.t())
+    return out.view(*input.shape[:-1], weight.shape[0])
+
+
+def _row(name: str, *args) -> Tensor:
+    """Call an op-table row directly (for ops torch exposes only through nn.functional)."""
+    return call(TABLE[name], args, {})
+
+
+# ----- losses ------------------------------------------------------------------------------------
+def _legacy_get_string(size_average, reduce, stacklevel: int = 3) -> str:
+    """The reduction torch's deprecated size_average/reduce flags stand for (with its warning)."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{legacy}' "
+        "instead.",
+        stacklevel=stacklevel,
+    )
+    return legacy
+
+
+def _reduction_arg(size_average, reduce, reduction: str) -> str:
+    if size_average is not None or reduce is not None:
+        return _legacy_get_string(size_average, reduce, stacklevel=4)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def _weighted(errors: Tensor, input: Tensor, weight: Tensor, reduction: str) -> Tensor:
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = errors * weight
+    if reduction == "none":
+        return weighted
+    return weighted.sum() if reduction == "sum" else weighted.sum() / weight.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch.nn.functional.mse_loss."""
+    _warn_size_mismatch(input, target)
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target).pow(2), input, weight, reduction)
+    return _row("mse_loss", input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch.nn.functional.l1_loss: |input - target|, reduced (Sub, Abs, Mean/Sum like torch)."""
+    _warn_size_mismatch(input, target)
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    errors = (input - target).abs()
+    if weight is not None:
+        return _weighted(errors, input, weight, reduction)
+    if reduction == "none":
+        return errors
+    return errors.sum() if reduction == "sum" else errors.mean()
+
+
+def _check_nll_args(input: Tensor, target: Tensor, weight, ignore_index: int) -> None:
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() != 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
+        )
+    if target.dtype not in (dt.int64, dt.uint8):
+        word = target.type().removeprefix("torch.").removesuffix("Tensor")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {word}")
+    classes = input.shape[0 if input.dim() == 1 else 1]
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
+        )
+    out_of_range = (target != ignore_index) & ((target < 0) | (target >= classes))
+    if out_of_range.any():
+        raise IndexError(f"Target {target[out_of_range][0].item()} is out of bounds.")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):  # fmt: skip
+    """torch.nn.functional.nll_loss: -input[target], weighted and reduced."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    _check_nll_args(input, target, weight, ignore_index)
+    if input.dim() in (1, 2, 4):
+        return _row("nll_loss", input, target, weight, reduction, ignore_index)
+    # Other ranks go through the 4-d kernel like torch's nll_loss_nd: (N, C, 1, -1) views.
+    out_size = (input.shape[0], *input.shape[2:])
+    if tuple(target.shape) != out_size:
+        raise RuntimeError(
+            f"Expected target size [{', '.join(map(str, out_size))}], got "
+            f"[{', '.join(map(str, target.shape))}]"
+        )
+    n, c = input.shape[0], input.shape[1]
+    flat_input = input.contiguous().view(n, c, 1, -1)
+    flat_target = target.contiguous().view(n, 1, -1)
+    out = _row("nll_loss", flat_input, flat_target, weight, reduction, ignore_index)
+    return out if reduction != "none" else out.view(*out_size)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):  # fmt: skip
+    """torch.nn.functional.cross_entropy: log_softmax over the class dim, then nll_loss."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    if target.shape == input.shape:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    log_probs = input.log_softmax(class_dim)
+    loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    smooth = _smoothing_term(log_probs, target, weight, ignore_index, reduction, class_dim)
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / input.shape[class_dim])
+
+
+def _class_weight_view(weight: Tensor, ndim: int) -> Tensor:
+    """The per-class weight shaped to broadcast along dim 1 of an ndim input."""
+    return weight if ndim == 1 else weight.view(1, -1, *([1] * (ndim - 2)))
+
+
+def _smoothing_term(log_probs, target, weight, ignore_index, reduction, class_dim) -> Tensor:
+    ignored = target == ignore_index
+    if weight is None:
+        smooth = -log_probs.sum(class_dim)
+    else:
+        smooth = -(log_probs * _class_weight_view(weight, log_probs.dim())).sum(class_dim)
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "none":
+        return smooth
+    if reduction == "sum":
+        return smooth.sum()
+    if weight is None:
+        return smooth.sum() / (~ignored).sum()
+    kept_weight = weight[target.masked_fill(ignored, 0)].masked_fill(ignored, 0.0)
+    return smooth.sum() / kept_weight.sum()
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim):
+    """cross_entropy with class probabilities as the target: -sum(target * log_softmax)."""
+    if not target.is_floating_point():
+        word = target.type().removeprefix("torch.").removesuffix("Tensor")
+        raise RuntimeError(
+            f"Expected floating point type for target with class probabilities, got {word}"
+        )
+    classes = input.shape[class_dim]
+    log_probs = input.log_softmax(class_dim)
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + (label_smoothing / classes)
+    products = log_probs * target
+    if weight is not None:
+        products = products * _class_weight_view(weight, input.dim())
+    if reduction == "none":
+        return -products.sum(class_dim)
+    if reduction == "sum":
+        return -products.sum()
+    if input.numel() == 0:
+        return -products.sum().fill_(float("nan"))
+    return -products.sum() / (input.numel() // classes)
