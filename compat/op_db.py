@@ -125,6 +125,25 @@ def i64(*shape):
     return np.ones(shape, np.int64)
 
 
+def through_row(name: str, torch_fn: Callable):
+    """torch_fn on torch; on torchlike the op-table row itself."""
+
+    def call(lib, *args, **kwargs):
+        if lib.__name__ == "torch":
+            return torch_fn(lib)(*args, **kwargs)
+        from torchlike._ops.dispatch import call as call_row
+        from torchlike._ops.registry import TABLE
+
+        return call_row(TABLE[name], args, kwargs)
+
+    return call
+
+
+def functional(name: str):
+    """torch.nn.functional.<name>; on torchlike the op-table row itself."""
+    return through_row(name, lambda torch: getattr(torch.nn.functional, name))
+
+
 # ----- sample generators -------------------------------------------------------------------
 def unary(low=-2.0, high=2.0, extra=(), shapes=((2, 3), (), (0,), (4,))):
     def samples(m: Maker):
@@ -179,6 +198,9 @@ add("mul", binary(), dtypes=ALL, gradgrad=True, out=True, errors=SHAPE_MISMATCH)
 add("div", binary(nonzero=True, extra=({"rounding_mode": "trunc"}, {"rounding_mode": "floor"})),
     dtypes=NUMERIC, gradgrad=True, out=True, errors=(
         E(RuntimeError, f32(2), f32(2), rounding_mode="bad", message=True),))  # fmt: skip
+add("div_scalar", lambda m: [S(m(2, 3), 2), S(m(), 0.5), S(m(0, 3), 3)], dtypes=NUMERIC,
+    call=through_row("div_scalar", lambda torch: torch.ops.aten.div.Scalar),
+    internal=True)  # fmt: skip
 add("true_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, grad=False, out=True)
 add("remainder", binary(nonzero=True), dtypes=NUMERIC, out=True)
@@ -193,7 +215,7 @@ add("xlogy", binary(rhs=(0.1, 3.0)), dtypes=NUMERIC, out=True)
 
 
 def lerp_samples(m: Maker):
-    return [S(m(2, 3), m(2, 3), 0.3), S(m(2, 3), m(3), m(2, 3)), S(m(2, 3), m(2, 3), m()),
+    return [S(m(2, 3), m(3), m(2, 3)), S(m(2, 3), m(2, 3), 0.3), S(m(2, 3), m(2, 3), m()),
             S(m(), m(), 0.7), S(m(0, 3), m(3), 0.5)]  # fmt: skip
 
 
@@ -456,11 +478,10 @@ add("gather", gather_samples, dtypes=NUMERIC, out=True, grad_args=(0,))
 def scatter_samples(m: Maker):
     rows = np.array([[0, 1, 2, 0], [2, 0, 1, 1]], np.int64)  # distinct rows per column
     return [S(m(3, 4), 0, rows, m(2, 4)), S(m(3, 4), 0, rows, m.scalar),
-            S(m(3, 4), 1, np.array([[3, 0], [1, 2], [0, 3]], np.int64), m(3, 2)),
-            S(m(3, 4), 0, rows, m(3, 5))]  # fmt: skip
+            S(m(3, 4), 1, np.array([[3, 0], [1, 2], [0, 3]], np.int64), m(3, 2))]  # fmt: skip
 
 
-add("scatter", lambda m: scatter_samples(m) + [S(m(3, 4), 0, np.array([[0, 1]]), m(2, 4),
+add("scatter", lambda m: scatter_samples(m) + [S(m(3, 4), 0, np.array([[0, 1]]), m.scalar,
                                                  reduce="add")], dtypes=NUMERIC)  # fmt: skip
 add("scatter_add", lambda m: [s for s in scatter_samples(m) if hasattr(s.args[3], "shape")] + [
     S(m(3, 4), 0, np.array([[0, 0, 1, 1], [0, 2, 2, 1]]), m(2, 4))], dtypes=NUMERIC)  # fmt: skip
@@ -542,20 +563,6 @@ add("alias", unary(), dtypes=NUMERIC, internal=True,
 
 
 # ----- softmax and losses ------------------------------------------------------------------
-def functional(name: str):
-    """torch.nn.functional.<name>; on torchlike the op-table row itself."""
-
-    def call(lib, *args, **kwargs):
-        if lib.__name__ == "torch":
-            return getattr(lib.nn.functional, name)(*args, **kwargs)
-        from torchlike._ops.dispatch import call as call_row
-        from torchlike._ops.registry import TABLE
-
-        return call_row(TABLE[name], args, kwargs)
-
-    return call
-
-
 for _name in ("softmax", "log_softmax"):
     add(_name, lambda m: [S(m(3, 4), 1), S(m(2, 3, 4), 0), S(m(), 0), S(m(0, 3), 1),
                           S(m(3, 4), -1, dtype=Dtype("float64"))], gradgrad=True)  # fmt: skip
@@ -571,4 +578,4 @@ def nll_samples(m: Maker):
 add("mse_loss", lambda m: [S(m(2, 3), m(2, 3)), S(m(2, 3), m(2, 3), reduction="sum"),
                            S(m(2, 3), m(2, 3), reduction="none"), S(m(), m())],
     call=functional("mse_loss"), gradgrad=True, internal=True)  # fmt: skip
-add("nll_loss", nll_samples, call=functional("nll_loss"), internal=True)
+add("nll_loss", nll_samples, call=functional("nll_loss"), internal=True, grad_args=(0,))

@@ -1,7 +1,14 @@
 """The autograd tutorial prints the same under `python -m torchlike` as under real torch."""
 
 import pytest
-from _output_diff import EXAMPLES_DIR, assert_same_output, run_with_torch, run_with_torchlike
+from _output_diff import (
+    EXAMPLES_DIR,
+    assert_same_output,
+    count_rounded_lines,
+    normalize_output,
+    run_with_torch,
+    run_with_torchlike,
+)
 
 TUTORIAL = EXAMPLES_DIR / "autograd_tutorial.py"
 
@@ -17,5 +24,37 @@ def test_tutorial_runs_under_torch(torch_tutorial_run):
     assert "grad_fn=<SinBackward0>" in torch_tutorial_run.stdout
 
 
-def test_tutorial_prints_the_same_under_torchlike(torch_tutorial_run):
-    assert_same_output(torch_tutorial_run, run_with_torchlike(TUTORIAL))
+@pytest.fixture(scope="session")
+def torchlike_tutorial_run():
+    return run_with_torchlike(TUTORIAL)
+
+
+def test_tutorial_prints_the_same_under_torchlike(torch_tutorial_run, torchlike_tutorial_run):
+    # The TinyModel's gradients come from float32 matrix products whose accumulation order
+    # differs between XLA and PyTorch's CPU GEMM, so a printed gradient may differ in its last
+    # digits by float32 rounding. Every other line, random numbers included, must match exactly.
+    assert_same_output(torch_tutorial_run, torchlike_tutorial_run, float32_rounding=True)
+
+
+def test_only_model_gradient_prints_need_the_rounding_allowance(
+    torch_tutorial_run, torchlike_tutorial_run
+):
+    expected = normalize_output(torch_tutorial_run.stdout).splitlines()
+    actual = normalize_output(torchlike_tutorial_run.stdout).splitlines()
+    assert len(expected) == len(actual)
+    inexact = [i for i, (e, a) in enumerate(zip(expected, actual)) if e != a]
+    # Each inexact line sits in a printed gradient: a 2-d tensor without grad_fn.
+    gradient_block_lines = set()
+    start = None
+    for i, line in enumerate(expected):
+        if start is None and line.startswith("tensor([["):
+            start = i
+        if start is not None and line.endswith(")"):
+            if line.endswith("]])"):
+                gradient_block_lines.update(range(start, i + 1))
+            start = None
+    assert inexact, "expected some float32 rounding differences; tighten this test if none remain"
+    assert [i for i in inexact if i not in gradient_block_lines] == []
+    assert count_rounded_lines(torch_tutorial_run.stdout, torchlike_tutorial_run.stdout) == len(
+        inexact
+    )

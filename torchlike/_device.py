@@ -3,38 +3,95 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import jax
 
+_DEVICE_TYPES = (
+    "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+    "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone",
+)  # fmt: skip
+# torch's list, plus JAX's TPU (torchlike runs on it; torch itself has no "tpu" type).
+_ACCEPTED_TYPES = frozenset(_DEVICE_TYPES) | {"tpu"}
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::(0|[1-9][0-9]*))?")
+
+
+def _type_name(value) -> str:
+    return "torch.device" if isinstance(value, device) else type(value).__name__
+
+
+def _check_index(index):
+    if index is None:
+        return None
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError(
+            f"device(): argument 'index' (position 2) must be int, not {_type_name(index)}"
+        )
+    if index < 0:
+        raise RuntimeError("Device index must not be negative")
+    return index
+
+
+def _parse(text: str):
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    match = _DEVICE_STRING.fullmatch(text)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    name, index = match.groups()
+    if name not in _ACCEPTED_TYPES:
+        raise RuntimeError(
+            f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device "
+            f"string: {text}"
+        )
+    return name, None if index is None else int(index)
+
+
+def _accelerator_type() -> str:
+    for kind, platform in (("cuda", "gpu"), ("tpu", "tpu")):
+        if _devices_of(platform):
+            return kind
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
 
 class device:
-    """torch.device: a device type ('cpu', 'cuda', 'tpu') and an optional index."""
+    """torch.device: a device type ('cpu', 'cuda', 'tpu', ...) and an optional index."""
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):
         if isinstance(type, device):
-            self.type, self.index = type.type, type.index
-            return
-        if isinstance(type, int):
-            type, index = "cuda", type
-        if not isinstance(type, str):
-            raise TypeError(f"device(): argument 'type' must be str, not {type.__class__.__name__}")
-        name, _, idx = type.partition(":")
-        if name not in ("cpu", "cuda", "tpu", "meta", "mps", "xla"):
-            raise RuntimeError(
-                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
-                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device "
-                f"type at start of device string: {type}"
-            )
-        if idx:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was "
-                                   f"passed explicitly: {type}")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}'")
-            index = int(idx)
-        self.type, self.index = name, index
+                raise TypeError(
+                    "device(): argument 'type' (position 1) must be str, not torch.device"
+                )
+            name, index = type.type, type.index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            if type < 0:
+                raise RuntimeError("Device index must not be negative")
+            name, index = _accelerator_type(), type
+        elif isinstance(type, str):
+            name, parsed = _parse(type)
+            index = _check_index(index)
+            if parsed is not None and index is not None:
+                raise RuntimeError(
+                    "type (string) must not include an index because index was passed "
+                    f"explicitly: {type}"
+                )
+            index = parsed if index is None else index
+        else:
+            raise TypeError(
+                "device() received an invalid combination of arguments - got "
+                f"({_type_name(type)}), but expected one of:\n"
+                " * (torch.device device)\n * (str type, int index = -1)"
+            )
+        object.__setattr__(self, "type", name)
+        object.__setattr__(self, "index", index)
+
+    def __setattr__(self, name, value):
+        if name in device.__slots__:
+            raise AttributeError(f"attribute '{name}' of 'torch.device' objects is not writable")
+        raise AttributeError(f"'torch.device' object has no attribute '{name}'")
 
     def __repr__(self):
         if self.index is None:
@@ -45,15 +102,15 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))
 
     def __reduce__(self):
-        return (device, (self.type, self.index))
+        return (device, (str(self),))
 
     def __enter__(self):
         return self
@@ -79,7 +136,7 @@ def jax_device(dev: device):
     if not devices:
         if dev.type == "cuda":
             raise AssertionError("Torch not compiled with CUDA enabled")
-        raise RuntimeError(f"{dev.type} device is not available")
+        raise RuntimeError(f"PyTorch is not linked with support for {dev.type} devices")
     index = dev.index or 0
     if index >= len(devices):
         raise RuntimeError(

@@ -18,13 +18,8 @@ from ._device import _CPU, device, jax_device, torch_device_of
 from ._size import Size
 from ._storage import Storage, ViewChain
 
-_TYPE_NAMES = {
-    dt.float32: "FloatTensor", dt.float64: "DoubleTensor", dt.float16: "HalfTensor",
-    dt.bfloat16: "BFloat16Tensor", dt.int8: "CharTensor", dt.int16: "ShortTensor",
-    dt.int32: "IntTensor", dt.int64: "LongTensor", dt.uint8: "ByteTensor",
-    dt.bool_: "BoolTensor", dt.complex64: "ComplexFloatTensor",
-    dt.complex128: "ComplexDoubleTensor",
-}  # fmt: skip
+# Tensor.type() names: "torch." + c10's ScalarType name + "Tensor" (torch.FloatTensor, ...).
+_TYPE_NAMES = {d: f"{d._scalar_name}Tensor" for d in dt.ALL_DTYPES}
 
 
 class Tensor:
@@ -78,6 +73,12 @@ class Tensor:
         shape = self._value.shape
         if dim is None:
             return Size(shape)
+        if not isinstance(dim, int):
+            raise TypeError(
+                f"size(): argument 'dim' (position 1) must be int, not {type(dim).__name__}"
+            )
+        if not shape:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return shape[_wrap_dim(dim, len(shape))]
 
     def dim(self) -> int:
@@ -166,6 +167,8 @@ class Tensor:
             return f"torch.{_TYPE_NAMES[self.dtype]}"
         if isinstance(dtype, str):
             by_type_name = {f"torch.{v}": k for k, v in _TYPE_NAMES.items()}
+            if dtype not in by_type_name:
+                raise ValueError(f"invalid type: '{dtype}'")
             dtype = by_type_name[dtype]
         return self.to(dtype)
 
@@ -185,7 +188,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value) -> None:
         if not isinstance(value, bool):
-            raise TypeError("requires_grad must be a bool")
+            raise RuntimeError("requires_grad must be a bool")
         if self._grad_fn is not None:
             if not value:
                 raise RuntimeError(
@@ -193,12 +196,23 @@ class Tensor:
                     "use a computed variable in a subgraph that doesn't require differentiation "
                     "use var_no_grad = var.detach()."
                 )
-            return
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                f"{type(requires_grad).__name__}"
+            )
+        if self._grad_fn is not None and requires_grad:
+            return self
+        if requires_grad and self.dtype._category < dt._FLOAT:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self._grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -233,9 +247,20 @@ class Tensor:
                     f"{type(value).__name__}"
                 )
             if value.dtype != self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype._cpp_name}' to a "
+                    f"tensor with grad_dtype '{self.dtype._scalar_name}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+                    "gradient may break downstream systems that assume they match."
+                )
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size"
+                )
         self._grad = value
 
     @grad.deleter
@@ -322,8 +347,8 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        if self.dtype is dt.bfloat16 and not force:
-            raise TypeError("Got unsupported ScalarType BFloat16")
+        if self.dtype is dt.bfloat16 or self.dtype in dt.FLOAT8_DTYPES:
+            raise TypeError(f"Got unsupported ScalarType {self.dtype._scalar_name}")
         return np.array(self._value)
 
     def __array__(self, dtype=None, copy=None):
@@ -334,6 +359,13 @@ class Tensor:
             )
         array = np.asarray(self._value)
         return array if dtype is None else array.astype(dtype)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # numpy ufuncs on tensors give tensors back, bool results as uint8 (as torch does).
+        from ._ops.creation import from_numpy
+
+        array = np.asarray(array)
+        return from_numpy(array.astype(np.uint8) if array.dtype == np.bool_ else array)
 
     def __jax_array__(self):
         return self._value
@@ -402,19 +434,17 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.numel() != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
                 if self.numel() > 1
                 else "Boolean value of Tensor with no values is ambiguous"
             )
         return bool(self.item())
 
     def __float__(self) -> float:
-        _require_one_element(self)
-        return float(self.item())
+        return float(_real_scalar(self, "double"))
 
     def __int__(self) -> int:
-        _require_one_element(self)
-        return int(self.item())
+        return int(_real_scalar(self, "int64_t"))
 
     def __complex__(self) -> complex:
         _require_one_element(self)
@@ -432,6 +462,14 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __contains__(self, element) -> bool:
+        if not isinstance(element, Tensor | int | float | complex | bool | np.number):
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return bool((self == element).any().item())
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._tensor_str import tensor_repr
@@ -541,8 +579,9 @@ def _strides_of(tensor: Tensor) -> tuple:
         if size <= 1 or index.size == 0:
             strides.append(int(np.prod(shape[axis + 1 :])) if size <= 1 else 1)
             continue
-        first = np.take(index, [0, 1], axis=axis).reshape(2, -1)
-        strides.append(int(first[1, 0] - first[0, 0]))
+        # Storage positions of elements 0 and 1 along this axis (others held at 0).
+        pair = np.moveaxis(np.take(index, [0, 1], axis=axis), axis, 0).reshape(2, -1)
+        strides.append(int(pair[1, 0] - pair[0, 0]))
     return tuple(strides)
 
 
@@ -550,7 +589,8 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+            "Dimension out of range (expected to be in range of "
+            f"[{-rank}, {rank - 1}], but got {dim})"
         )
     return dim % rank
 
@@ -560,8 +600,19 @@ def _require_one_element(tensor: Tensor) -> None:
         raise ValueError("only one element tensors can be converted to Python scalars")
 
 
-def _cuda_device(index) -> str:
-    return str(device(index)) if not isinstance(index, int) else f"cuda:{index}"
+def _real_scalar(tensor: Tensor, c_type: str):
+    """float(t) / int(t): one element, and a complex one only when its imaginary part is 0."""
+    _require_one_element(tensor)
+    value = tensor.item()
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        value = value.real
+    return value
+
+
+def _cuda_device(index) -> device:
+    return device(index)
 
 
 def place(array, dev: device):

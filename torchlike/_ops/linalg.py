@@ -15,13 +15,38 @@ def _shape_str(x) -> str:
 
 
 def _same_dtype(name, a, b):
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {type_word(a.dtype).lower()}"
-            f" != {type_word(b.dtype).lower()}"
-            if name == "mm"
-            else f"expected scalar type {type_word(a.dtype)} but found {type_word(b.dtype)}"
+    if a.dtype == b.dtype:
+        return
+    first, second = type_word(a.dtype), type_word(b.dtype)
+    if name == "mm":
+        message = (
+            f"expected m1 and m2 to have the same dtype, but got: {first.lower()} != "
+            f"{second.lower()}"
         )
+    elif name == "dot":
+        message = f"dot : expected both vectors to have same dtype, but found {first} and {second}"
+    elif name == "mv":  # torch's mv runs addmv with the vector's dtype as the result's
+        message = (
+            f"addmv input tensors must have the same dtype, but got {second}, {first}, and {second}"
+        )
+    else:
+        message = f"expected scalar type {first} but found {second}"
+    raise RuntimeError(message)
+
+
+def _inconsistent_sizes(n: int, m: int) -> str:
+    return (
+        f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+        f"of elements, but got {n} and {m} elements respectively"
+    )
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta * input + alpha * product, the scalars cast to the result dtype as torch does."""
+    if (beta, alpha) == (1, 1):
+        return input + product
+    dtype = jnp.result_type(input, product)
+    return jnp.asarray(beta, dtype) * input + jnp.asarray(alpha, dtype) * product
 
 
 def _matmul_name(args, kwargs):
@@ -32,11 +57,11 @@ def _matmul_name(args, kwargs):
         return "DotBackward0"
     if a.ndim == 2 and b.ndim == 1:
         return "MvBackward0"
-    if a.ndim >= 3 and b.ndim <= 2:
-        return "UnsafeViewBackward0"
-    if a.ndim == 3 and b.ndim == 3:
-        return "BmmBackward0"
-    return "UnsafeViewBackward0"
+    if a.ndim == 1 and b.ndim == 2:  # torch: unsqueeze, mm, squeeze
+        return "SqueezeBackward4"
+    if a.ndim == 2 and b.ndim >= 3:  # torch: transposed batched product made contiguous
+        return "CloneBackward0"
+    return "UnsafeViewBackward0"  # batched products fold through a reshape
 
 
 @op(grad_fn=_matmul_name, **_PAIR)
@@ -46,16 +71,13 @@ def matmul(input, other):
             "both arguments to matmul need to be at least 1D, but they are "
             f"{input.ndim}D and {other.ndim}D"
         )
-    _same_dtype("mm", input, other)
+    pair = {(1, 1): "dot", (2, 1): "mv"}.get((input.ndim, other.ndim), "mm")
+    _same_dtype(pair, input, other)
     k_in = input.shape[-1]
     k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
     if k_in != k_other:
         if input.ndim == 1 and other.ndim == 1:
-            raise RuntimeError(
-                "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same "
-                "number of elements, but got %d and %d elements respectively"
-                % (input.shape[0], other.shape[0], input.shape[0], other.shape[0])
-            )
+            raise RuntimeError(_inconsistent_sizes(input.shape[0], other.shape[0]))
         a = input if input.ndim > 1 else input[None]
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2] if a.ndim >= 2 else 1}x"
@@ -85,9 +107,9 @@ def mm(input, mat2):
 @op(grad_fn="BmmBackward0", **_PAIR)
 def bmm(input, mat2):
     if input.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     _same_dtype("bmm", input, mat2)
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(
@@ -100,9 +122,7 @@ def bmm(input, mat2):
 @op(grad_fn="MvBackward0", **_PAIR)
 def mv(input, vec):
     if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(
-            f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}"
-        )
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     _same_dtype("mv", input, vec)
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(
@@ -115,16 +135,10 @@ def mv(input, vec):
 @op(grad_fn="DotBackward0", **_PAIR)
 def dot(input, tensor):
     if input.ndim != 1 or tensor.ndim != 1:
-        raise RuntimeError(
-            f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors"
-        )
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
     _same_dtype("dot", input, tensor)
     if input.shape != tensor.shape:
-        raise RuntimeError(
-            "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same number "
-            "of elements, but got %d and %d elements respectively"
-            % (input.shape[0], tensor.shape[0], input.shape[0], tensor.shape[0])
-        )
+        raise RuntimeError(_inconsistent_sizes(input.shape[0], tensor.shape[0]))
     return jnp.dot(input, tensor)
 
 
@@ -138,32 +152,38 @@ op("ger", grad_fn="MulBackward0", tensors=("input", "vec2"), promote=PROMOTE_BIN
 
 @op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    product = mm.impl(mat1, mat2)
-    return beta * input + alpha * product if (beta, alpha) != (1, 1) else input + product
+    return _scaled_sum(input, mm.impl(mat1, mat2), beta, alpha)
 
 
 @op(grad_fn="BaddbmmBackward0", tensors=("input", "batch1", "batch2"), inplace=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    return beta * input + alpha * bmm.impl(batch1, batch2)
+    return _scaled_sum(input, bmm.impl(batch1, batch2), beta, alpha)
 
 
-@op(grad_fn="AddmvBackward0", tensors=("input", "mat", "vec"), inplace=True)
+@op(grad_fn="AddmvBackward0", tensors=("input", "mat", "vec"), inplace=True, inplace_function=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    return beta * input + alpha * mv.impl(mat, vec)
+    return _scaled_sum(input, mv.impl(mat, vec), beta, alpha)
 
 
-@op(grad_fn="ViewBackward0", tensors=("operands",), method=False, promote=PROMOTE_BINARY)
+def _einsum_name(args, kwargs):
+    operands = args[1:]
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = operands[0]
+    return "PermuteBackward0" if len(operands) == 1 else "ViewBackward0"  # torch's last step
+
+
+@op(grad_fn=_einsum_name, tensors=("operands",), method=False, promote=PROMOTE_BINARY)
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = operands[0]
     return jnp.einsum(equation, *operands)
 
 
-@op(grad_fn="TensordotBackward0", tensors=("a", "b"), method=False)
+@op(grad_fn="ViewBackward0", tensors=("a", "b"), method=False)  # torch: reshape, mm, view
 def tensordot(a, b, dims=2):
     return jnp.tensordot(a, b, dims)
 
 
-@op(grad_fn="KronBackward0", tensors=("input", "other"))
+@op(grad_fn="UnsafeViewBackward0", tensors=("input", "other"))  # torch: outer product, reshape
 def kron(input, other):
     return jnp.kron(input, other)

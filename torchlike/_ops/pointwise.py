@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
 from .. import _dtype as dt
+from .reduction import type_word
 from .registry import PROMOTE_BINARY, PROMOTE_FLOAT, op
 
 _BINARY = dict(tensors=("input", "other"), promote=PROMOTE_BINARY, inplace=True)
@@ -19,27 +22,102 @@ def _scaled(other, alpha):
     return other if alpha == 1 else other * jnp.asarray(alpha, other.dtype)
 
 
+def check_broadcast(*arrays) -> None:
+    """torch's error for shapes that do not broadcast (sizes compared from the right)."""
+    shape = ()
+    for array in arrays:
+        other = jnp.shape(array)
+        ndim = max(len(shape), len(other))
+        a, b = (1,) * (ndim - len(shape)) + shape, (1,) * (ndim - len(other)) + other
+        for i in reversed(range(ndim)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
+                    f"at non-singleton dimension {i}"
+                )
+        shape = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
 
 
+def _broadcasting(impl):
+    """impl with torch's shape-mismatch error in front of JAX's."""
+
+    @functools.wraps(impl)
+    def checked(*arrays, **kwargs):
+        check_broadcast(*arrays)
+        return impl(*arrays, **kwargs)
+
+    return checked
+
+
+def _by_argument(tensor_name: str, scalar_name: str, position: int = 1, key: str = "other"):
+    """grad_fn name chooser: torch's overloads differ when an argument is a tensor or a scalar."""
+
+    def name(args, kwargs):
+        value = args[position] if len(args) > position else kwargs.get(key)
+        return tensor_name if hasattr(value, "shape") else scalar_name
+
+    return name
+
+
+def _tensor_other(impl):
+    """impl for ops whose `other` must be a tensor (no Scalar overload in torch)."""
+
+    @functools.wraps(impl)
+    def checked(input, other, **kwargs):
+        if not hasattr(other, "shape"):
+            raise TypeError(
+                f"{impl.__name__}(): argument 'other' (position 2) must be Tensor, not "
+                f"{type(other).__name__}"
+            )
+        return impl(input, other, **kwargs)
+
+    return checked
+
+
+def no_derivative(aten: str):
+    """Identity on the output whose backward raises torch's error for ops without a derivative."""
+
+    @jax.custom_vjp
+    def blocked(x):
+        return x
+
+    def backward(_, grad):
+        raise RuntimeError(f"derivative for {aten} is not implemented")
+
+    blocked.defvjp(lambda x: (x, None), backward)
+    return lambda x: blocked(x) if jnp.issubdtype(x.dtype, jnp.floating) else x
+
+
+def _not_implemented(kernel: str, dtype) -> NotImplementedError:
+    return NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{type_word(dtype)}'")
 
 
 @op(grad_fn="AddBackward0", **_BINARY)
+@_broadcasting
 def add(input, other, *, alpha=1):
     return input + _scaled(other, alpha)
 
 
 @op(grad_fn="SubBackward0", **_BINARY, saves="none")
+@_broadcasting
 def sub(input, other, *, alpha=1):
+    if input.dtype == jnp.bool_ and other.dtype == jnp.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     return input - _scaled(other, alpha)
 
 
-@op(grad_fn="RsubBackward1", tensors=("input", "other"), promote=PROMOTE_BINARY, method=False,
-    scalar_edges=False)  # fmt: skip
+@op(grad_fn=_by_argument("RsubBackward0", "RsubBackward1"), tensors=("input", "other"),
+    promote=PROMOTE_BINARY, method=False, scalar_edges=False)  # fmt: skip
+@_broadcasting
 def rsub(input, other, *, alpha=1):
     return other - _scaled(input, alpha)
 
 
 @op(grad_fn="MulBackward0", **_BINARY)
+@_broadcasting
 def mul(input, other):
     return input * other
 
@@ -49,6 +127,7 @@ def _div_name(args, kwargs):
 
 
 @op(grad_fn=_div_name, **_BINARY)
+@_broadcasting
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         return _default_float(input) / _default_float(other)
@@ -65,66 +144,103 @@ def div(input, other, *, rounding_mode=None):
 
 
 @op(grad_fn="DivBackward0", **_BINARY)
+@_broadcasting
 def true_divide(input, other):
     return _default_float(input) / _default_float(other)
 
 
-@op(grad_fn="FloorDivideBackward0", **_BINARY, differentiable=False)
+@op(grad_fn="DivBackward1", promote=PROMOTE_BINARY, function=False, method=False,
+    aten="aten::div")  # fmt: skip
+def div_scalar(input, other):
+    """aten::div.Scalar, the overload torch's own composites (cross_entropy's mean) call."""
+    return _default_float(input) / jnp.asarray(other, _default_float(input).dtype)
+
+
+_FLOOR_DIVIDE_BLOCKED = no_derivative("aten::floor_divide")
+
+
+@op(grad_fn="NotImplemented", **_BINARY)  # torch records a node whose backward raises
+@_broadcasting
 def floor_divide(input, other):
-    return jnp.floor_divide(input, other)
+    return _FLOOR_DIVIDE_BLOCKED(jnp.floor_divide(input, other))
 
 
-@op(grad_fn="RemainderBackward0", **_BINARY)
+@op(grad_fn=_by_argument("RemainderBackward1", "RemainderBackward0"), **_BINARY)
+@_broadcasting
 def remainder(input, other):
     return jnp.remainder(input, other)
 
 
-@op(grad_fn="FmodBackward0", **_BINARY)
+@op(grad_fn=_by_argument("FmodBackward1", "FmodBackward0"), **_BINARY)
+@_broadcasting
 def fmod(input, other):
     return jnp.fmod(input, other)
 
 
-@op(grad_fn="Atan2Backward0", tensors=("input", "other"), promote=PROMOTE_FLOAT, inplace=True)
+@op(grad_fn="Atan2Backward0", promote=PROMOTE_FLOAT, inplace=True)
+@_tensor_other
+@_broadcasting
 def atan2(input, other):
     return jnp.arctan2(input, other)
 
 
-@op(grad_fn="MaximumBackward0", tensors=("input", "other"), promote=PROMOTE_BINARY)
+@op(grad_fn="MaximumBackward0", promote=PROMOTE_BINARY)
+@_tensor_other
+@_broadcasting
 def maximum(input, other):
     return jnp.maximum(input, other)
 
 
-@op(grad_fn="MinimumBackward0", tensors=("input", "other"), promote=PROMOTE_BINARY)
+@op(grad_fn="MinimumBackward0", promote=PROMOTE_BINARY)
+@_tensor_other
+@_broadcasting
 def minimum(input, other):
     return jnp.minimum(input, other)
 
 
-@op(grad_fn="FmaxBackward0", tensors=("input", "other"), promote=PROMOTE_BINARY)
+@op(grad_fn="FmaxBackward0", promote=PROMOTE_BINARY)
+@_tensor_other
+@_broadcasting
 def fmax(input, other):
-    return jnp.fmax(input, other)
+    return jnp.where((input >= other) | jnp.isnan(other), input, other)
 
 
-@op(grad_fn="FminBackward0", tensors=("input", "other"), promote=PROMOTE_BINARY)
+@op(grad_fn="FminBackward0", promote=PROMOTE_BINARY)
+@_tensor_other
+@_broadcasting
 def fmin(input, other):
-    return jnp.fmin(input, other)
+    return jnp.where((input <= other) | jnp.isnan(other), input, other)
 
 
-@op(grad_fn="HypotBackward0", **_BINARY)
+@op(grad_fn="HypotBackward0", promote=PROMOTE_BINARY, inplace=True)
+@_tensor_other
+@_broadcasting
 def hypot(input, other):
     return jnp.hypot(input, other)
 
 
-@op(grad_fn="CopysignBackward0", tensors=("input", "other"), promote=PROMOTE_FLOAT, inplace=True)
+@op(grad_fn=_by_argument("CopysignBackward0", "CopysignBackward1"), tensors=("input", "other"),
+    promote=PROMOTE_FLOAT, inplace=True)  # fmt: skip
+@_broadcasting
 def copysign(input, other):
     return jnp.copysign(input, other)
 
 
-@op(grad_fn="LogaddexpBackward0", tensors=("input", "other"), promote=PROMOTE_FLOAT)
+@op(grad_fn="LogaddexpBackward0", promote=PROMOTE_FLOAT)
+@_tensor_other
+@_broadcasting
 def logaddexp(input, other):
     return jnp.logaddexp(input, other)
 
 
-@op(grad_fn="XlogyBackward0", **_BINARY)
+def _xlogy_name(args, kwargs):
+    if not hasattr(args[0] if args else kwargs.get("input"), "shape"):
+        return "XlogyBackward1"
+    return _by_argument("XlogyBackward0", "XlogyBackward2")(args, kwargs)
+
+
+@op(grad_fn=_xlogy_name, **_BINARY, inplace_function=True)
+@_broadcasting
 def xlogy(input, other):
     return jax.scipy.special.xlogy(_default_float(input), _default_float(other))
 
@@ -135,19 +251,34 @@ def _lerp_name(args, kwargs):
 
 
 @op(grad_fn=_lerp_name, tensors=("input", "end", "weight"), promote=PROMOTE_BINARY, inplace=True)
+@_broadcasting
 def lerp(input, end, weight):
     return input + weight * (end - input)
 
 
 @op(grad_fn="AddcmulBackward0", tensors=("input", "tensor1", "tensor2"), promote=PROMOTE_BINARY,
     inplace=True)  # fmt: skip
+@_broadcasting
 def addcmul(input, tensor1, tensor2, *, value=1):
     return input + _scaled(tensor1 * tensor2, value)
 
 
+_ADDCDIV_INTEGER = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+    "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
+    "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+    "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
+    "dtypes."
+)
+
+
 @op(grad_fn="AddcdivBackward0", tensors=("input", "tensor1", "tensor2"), promote=PROMOTE_BINARY,
     inplace=True)  # fmt: skip
+@_broadcasting
 def addcdiv(input, tensor1, tensor2, *, value=1):
+    if not jnp.issubdtype(tensor1.dtype, jnp.inexact):
+        raise RuntimeError(_ADDCDIV_INTEGER)
     return input + _scaled(tensor1 / tensor2, value)
 
 
@@ -165,9 +296,24 @@ def pow(input, exponent):
         if isinstance(exponent, float) and not jnp.issubdtype(input.dtype, jnp.inexact):
             input = _default_float(input)
         elif isinstance(exponent, int) and not isinstance(exponent, bool):
+            if exponent < 0 and not jnp.issubdtype(input.dtype, jnp.inexact):
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
             return jax.lax.integer_pow(input, exponent) if exponent >= 0 else input**exponent
         return jnp.power(input, jnp.asarray(exponent, input.dtype))
-    return jnp.power(input, exponent)
+    return _power(input, exponent)
+
+
+def _power(base, exponent):
+    """base ** exponent; integer negative powers as torch: 1 and -1 keep magnitude, others 0."""
+    dtype = jnp.result_type(base, exponent)
+    if not jnp.issubdtype(dtype, jnp.integer):
+        return jnp.power(base, exponent)
+    base, exponent = jnp.broadcast_arrays(base.astype(dtype), exponent.astype(dtype))
+    odd = exponent % 2 != 0
+    negative = jnp.where(base == 1, 1, jnp.where(base == -1, jnp.where(odd, -1, 1), 0))
+    return jnp.where(
+        exponent < 0, negative.astype(dtype), jnp.power(base, jnp.maximum(exponent, 0))
+    )
 
 
 @op(grad_fn="PowBackward2", tensors=("exponent",), promote=PROMOTE_BINARY, function=False,
@@ -175,7 +321,7 @@ def pow(input, exponent):
 def pow_scalar_base(exponent, *, base):
     if isinstance(base, float) and not jnp.issubdtype(exponent.dtype, jnp.inexact):
         exponent = _default_float(exponent)
-    return jnp.power(jnp.asarray(base, exponent.dtype), exponent)
+    return _power(jnp.asarray(base, exponent.dtype), exponent)
 
 
 def _clamp_name(args, kwargs):
@@ -197,15 +343,30 @@ def clamp(input, min=None, max=None):
 
 @op(grad_fn="WhereBackward0", tensors=("condition", "input", "other"), promote=PROMOTE_BINARY,
     promote_skip=1, method=False)  # fmt: skip
+@_broadcasting
 def where(condition, input, other):
+    if condition.dtype != jnp.bool_:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{type_word(condition.dtype)}"
+        )
     return jnp.where(condition, input, other)
 
 
-@op(grad_fn="MaskedFillBackward0", tensors=("input", "mask"), inplace=True, function=True)
+# masked_fill names the mask's dtype by its C++ element type
+_CPP_TYPE_NAMES = {
+    "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+    "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+}  # fmt: skip
+
+
+@op(grad_fn=_by_argument("MaskedFillBackward1", "MaskedFillBackward0", 2, "value"),
+    tensors=("input", "mask"), inplace=True)  # fmt: skip
 def masked_fill(input, mask, value):
     if not mask.dtype == jnp.bool_:
         raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}"
+            "masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{_CPP_TYPE_NAMES.get(str(mask.dtype), str(mask.dtype))}"
         )
     value = value.astype(input.dtype) if hasattr(value, "astype") else value
     return jnp.where(mask, jnp.asarray(value, input.dtype), input)
@@ -233,32 +394,72 @@ _FLOAT_UNARY = {
     "reciprocal": (jnp.reciprocal, "output"), "lgamma": (jax.scipy.special.gammaln, "inputs"),
     "digamma": (jax.scipy.special.digamma, "inputs"), "sinc": (jnp.sinc, "inputs"),
 }  # fmt: skip
+_GRAD_FN_NAMES = {"log1p": "Log1PBackward0"}
+# torch has no torch.digamma_, torch.erfinv_ or torch.lgamma_ (only the Tensor methods)
+_NO_INPLACE_FUNCTION = ("digamma", "erfinv", "lgamma")
 for _name, (_fn, _saves) in _FLOAT_UNARY.items():
-    _unary(_name, _fn, f"{_name.capitalize()}Backward0", saves=_saves, inplace_function=True)
+    _unary(_name, _fn, _GRAD_FN_NAMES.get(_name, f"{_name.capitalize()}Backward0"), saves=_saves,
+           inplace_function=_name not in _NO_INPLACE_FUNCTION)  # fmt: skip
+
+
+def _sign(x):
+    return x if x.dtype == jnp.bool_ else jnp.sign(x)
+
+
+def _negative(x):
+    if x.dtype == jnp.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return jnp.negative(x)
+
+
+def _abs(x):
+    if x.dtype == jnp.bool_:
+        raise _not_implemented("abs", x.dtype)
+    return jnp.abs(x)
+
+
+def _frac(x):
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise _not_implemented("frac", x.dtype)
+    return x - jnp.trunc(x)
+
+
+def _relu(x):
+    if x.dtype == jnp.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return jax.nn.relu(x)
+
+
+def _square(x):
+    return jnp.square(x.astype(jnp.int64) if x.dtype == jnp.bool_ else x)  # bool squares to long
+
 
 _SAME_DTYPE_UNARY = {
-    "neg": (jnp.negative, "NegBackward0"), "abs": (jnp.abs, "AbsBackward0"),
-    "sign": (jnp.sign, "SignBackward0"), "floor": (jnp.floor, "FloorBackward0"),
-    "ceil": (jnp.ceil, "CeilBackward0"), "trunc": (jnp.trunc, "TruncBackward0"),
-    "frac": (lambda x: x - jnp.trunc(x), "FracBackward0"), "relu": (jax.nn.relu, "ReluBackward0"),
-    "square": (jnp.square, "PowBackward0"), "sgn": (jnp.sign, "SgnBackward0"),
+    "neg": (_negative, "NegBackward0"), "negative": (_negative, "NegBackward0"),
+    "abs": (_abs, "AbsBackward0"), "absolute": (_abs, "AbsBackward0"),
+    "sign": (_sign, "SignBackward0"), "sgn": (_sign, "SgnBackward0"),
+    "floor": (jnp.floor, "FloorBackward0"), "ceil": (jnp.ceil, "CeilBackward0"),
+    "trunc": (jnp.trunc, "TruncBackward0"), "fix": (jnp.trunc, "TruncBackward0"),
+    "frac": (_frac, "FracBackward0"), "relu": (_relu, "ReluBackward0"),
+    "square": (_square, "PowBackward0"),
 }  # fmt: skip
 for _name, (_fn, _grad) in _SAME_DTYPE_UNARY.items():
-    _unary(_name, _fn, _grad, promote=None, inplace_function=_name in ("relu", "neg", "abs"))
-
-op("negative", grad_fn="NegBackward0", inplace=True)(lambda input: jnp.negative(input))
-op("absolute", grad_fn="AbsBackward0", inplace=True)(lambda input: jnp.abs(input))
-op("fix", grad_fn="TruncBackward0", inplace=True)(lambda input: jnp.trunc(input))
+    _unary(_name, _fn, _grad, promote=None,
+           inplace_function=_name not in ("sign", "sgn", "absolute"))  # fmt: skip
 
 
-@op(grad_fn="RoundBackward0", inplace=True)
+@op(grad_fn=lambda args, kwargs: "RoundBackward1" if kwargs.get("decimals") else "RoundBackward0",
+    inplace=True, inplace_function=True)  # fmt: skip
 def round(input, *, decimals=0):
     if decimals == 0:
         return jnp.round(input)
     return jnp.round(input, decimals)
 
 
-@op(grad_fn="NanToNumBackward0", inplace=True)
+@op(grad_fn="NanToNumBackward0", inplace=True, inplace_function=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return jnp.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
 
@@ -299,7 +500,8 @@ def _logical(name, jnp_fn):
     def impl(input, other):
         return jnp_fn(input.astype(bool), other.astype(bool))
 
-    op(name, grad_fn=None, tensors=("input", "other"), differentiable=False, inplace=True)(impl)
+    impl.__name__ = name
+    op(name, grad_fn=None, differentiable=False, inplace=True)(_tensor_other(impl))
 
 
 _logical("logical_and", jnp.logical_and)
@@ -310,30 +512,31 @@ op("logical_not", grad_fn=None, differentiable=False, inplace=True)(
 )
 
 
-def _bitwise(name, jnp_fn):
+def _bitwise(name, jnp_fn, kernel):
     def impl(input, other):
         if jnp.issubdtype(input.dtype, jnp.inexact):
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            raise _not_implemented(kernel, input.dtype)
         return jnp_fn(input, other)
 
     op(name, grad_fn=None, tensors=("input", "other"), promote=PROMOTE_BINARY,
        differentiable=False, inplace=True)(impl)  # fmt: skip
 
 
-_bitwise("bitwise_and", jnp.bitwise_and)
-_bitwise("bitwise_or", jnp.bitwise_or)
-_bitwise("bitwise_xor", jnp.bitwise_xor)
-_bitwise("bitwise_left_shift", jnp.left_shift)
-_bitwise("bitwise_right_shift", jnp.right_shift)
+_bitwise("bitwise_and", jnp.bitwise_and, "bitwise_and")
+_bitwise("bitwise_or", jnp.bitwise_or, "bitwise_or")
+_bitwise("bitwise_xor", jnp.bitwise_xor, "bitwise_xor")
+_bitwise("bitwise_left_shift", jnp.left_shift, "lshift")
+_bitwise("bitwise_right_shift", jnp.right_shift, "rshift")
 
 
-@op(grad_fn="FillBackward0", tensors=("input", "value"), function=False, method=False,
-    inplace=True, scalar_edges=False)  # fmt: skip
+@op(grad_fn=_by_argument("FillBackward1", "FillBackward0", 1, "value"), tensors=("input", "value"),
+    method=False, inplace=True,
+    inplace_function=True, scalar_edges=False)  # fmt: skip
 def fill(input, value):
     return jnp.full_like(input, value)
 
 
-@op(grad_fn="ZeroBackward0", function=False, method=False, inplace=True)
+@op(grad_fn="ZeroBackward0", function=False, method=False, inplace=True, inplace_function=True)
 def zero(input):
     return jnp.zeros_like(input)
 
@@ -347,5 +550,5 @@ def copy(input, src, non_blocking=False):
 @op(grad_fn=None, differentiable=False, inplace=True)
 def bitwise_not(input):
     if jnp.issubdtype(input.dtype, jnp.inexact):
-        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+        raise _not_implemented("bitwise_not", input.dtype)
     return jnp.logical_not(input) if input.dtype == jnp.bool_ else jnp.bitwise_not(input)

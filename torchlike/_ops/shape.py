@@ -6,8 +6,13 @@ import math
 
 import jax.numpy as jnp
 
+from .pointwise import no_derivative
 from .reduction import axes
 from .registry import PROMOTE_BINARY, op
+
+
+def _join(sizes) -> str:
+    return ", ".join(map(str, sizes))
 
 
 def _dim(dim: int, ndim: int) -> int:
@@ -28,14 +33,18 @@ def infer_shape(shape: tuple, numel: int) -> tuple:
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+            raise RuntimeError(
+                f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}"
+            )
         shape = tuple(numel // known if s == -1 else s for s in shape)
     if math.prod(shape) != numel:
-        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        raise RuntimeError(
+            f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}"
+        )
     return shape
 
 
-@op(grad_fn="ViewBackward0", view=True)
+@op(grad_fn="ViewBackward0", view=True, function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], int | list | tuple):
         return input.view(shape[0]._np) if hasattr(shape[0], "_np") else input
@@ -54,7 +63,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     start, end = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = input.shape[:start] + (math.prod(input.shape[start : end + 1]),) + input.shape[end + 1 :]
+    shape = (
+        input.shape[:start] + (math.prod(input.shape[start : end + 1]),) + input.shape[end + 1 :]
+    )
     return jnp.reshape(input, shape)
 
 
@@ -85,7 +96,8 @@ def unsqueeze(input, dim):
     rank = input.ndim + 1
     if not -rank <= dim < rank:
         raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+            f"but got {dim})"
         )
     return jnp.expand_dims(input, dim % rank)
 
@@ -109,8 +121,8 @@ def transpose(input, dim0, dim1):
     return jnp.swapaxes(input, _dim(dim0, input.ndim), _dim(dim1, input.ndim))
 
 
-op("swapaxes", grad_fn="TransposeBackward0", view=True)(transpose.impl)
-op("swapdims", grad_fn="TransposeBackward0", view=True)(transpose.impl)
+op("swapaxes", grad_fn="TransposeBackward0", view=True, inplace=True)(transpose.impl)
+op("swapdims", grad_fn="TransposeBackward0", view=True, inplace=True)(transpose.impl)
 
 
 @op(grad_fn="TBackward0", view=True, inplace=True)
@@ -133,21 +145,19 @@ def expand(input, *sizes):
     sizes = sizes_arg(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{[{', '.join(map(str, input.shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            f"expand(torch.FloatTensor{{[{_join(input.shape)}]}}, size=[{_join(sizes)}]): "
             "the number of sizes provided "
             f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
             f"({input.ndim})"
         )
     lead = len(sizes) - input.ndim
-    shape = tuple(
-        s if s != -1 else input.shape[i - lead] for i, s in enumerate(sizes)
-    )
+    shape = tuple(s if s != -1 else input.shape[i - lead] for i, s in enumerate(sizes))
     for i, size in enumerate(input.shape):
         if size != 1 and size != shape[lead + i]:
             raise RuntimeError(
                 f"The expanded size of the tensor ({shape[lead + i]}) must match the existing "
                 f"size ({size}) at non-singleton dimension {lead + i}.  Target sizes: "
-                f"[{', '.join(map(str, sizes))}].  Tensor sizes: [{', '.join(map(str, input.shape))}]"
+                f"[{_join(sizes)}].  Tensor sizes: [{_join(input.shape)}]"
             )
     return jnp.broadcast_to(input, shape)
 
@@ -177,7 +187,8 @@ def select(input, dim, index):
     size = input.shape[axis]
     if not -size <= index < size:
         raise IndexError(
-            f"index {index} is out of bounds for dimension {axis} with size {size}"
+            f"select(): index {index} out of range for tensor of size "
+            f"[{', '.join(map(str, input.shape))}] at dimension {axis}"
         )
     return input[(slice(None),) * axis + (index % size,)]
 
@@ -193,7 +204,12 @@ def unbind(input, dim=0):
     return tuple(jnp.moveaxis(input, axis, 0))
 
 
-@op(grad_fn="SplitBackward0", view=True)
+def _split_name(args, kwargs):
+    sizes = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections")
+    return "SplitBackward0" if isinstance(sizes, int) else "SplitWithSizesBackward0"
+
+
+@op(grad_fn=_split_name, view=True)
 def split(tensor, split_size_or_sections, dim=0):
     axis = _dim(dim, tensor.ndim)
     size = tensor.shape[axis]
@@ -223,7 +239,7 @@ def chunk(input, chunks, dim=0):
     return split.impl(input, max(step, 1), axis)
 
 
-@op(grad_fn="RepeatBackward0")
+@op(grad_fn="RepeatBackward0", function=False)
 def repeat(input, *sizes):
     sizes = sizes_arg(sizes)
     if len(sizes) < input.ndim:
@@ -241,7 +257,7 @@ def tile(input, dims):
 
 def _check_cat(tensors, dim):
     if len(tensors) == 0:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
 
 
 @op(grad_fn="CatBackward0", tensors=("tensors",), promote=PROMOTE_BINARY, method=False)
@@ -277,8 +293,8 @@ def stack(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got [{', '.join(map(str, tensors[0].shape))}] "
-                f"at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}"
+                "stack expects each tensor to be equal size, but got "
+                f"[{_join(tensors[0].shape)}] at entry 0 and [{_join(t.shape)}] at entry {i}"
             )
     rank = tensors[0].ndim + 1
     return jnp.stack(tensors, axis=dim % rank)
@@ -321,7 +337,7 @@ def _index_dtype_check(index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
-@op(grad_fn="GatherBackward0", tensors=("input", "index"))
+@op(grad_fn="GatherBackward0")
 def gather(input, dim, index, *, sparse_grad=False):
     _index_dtype_check(index, "gather")
     axis = _dim(dim, input.ndim)
@@ -334,14 +350,17 @@ def _scatter_positions(index, axis):
     return tuple(grids)
 
 
+_SCATTER_BLOCKED = no_derivative("aten::scatter")
+
+
 def _scatter_name(args, kwargs):
-    if kwargs.get("reduce") is not None:
-        return "ScatterReduceBackward0"
+    if kwargs.get("reduce") is not None:  # torch has no derivative for scatter's reduce forms
+        return "NotImplemented"
     src = args[3] if len(args) > 3 else kwargs.get("src", kwargs.get("value"))
     return "ScatterBackward0" if hasattr(src, "shape") else "ScatterBackward1"
 
 
-@op(grad_fn=_scatter_name, tensors=("input", "index", "src"), inplace=True)
+@op(grad_fn=_scatter_name, inplace=True)
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     axis = _dim(dim, input.ndim)
     src = value if src is None else src
@@ -353,20 +372,20 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce is None:
         return input.at[pos].set(src)
     if reduce == "add":
-        return input.at[pos].add(src)
+        return _SCATTER_BLOCKED(input.at[pos].add(src))
     if reduce == "multiply":
-        return input.at[pos].multiply(src)
+        return _SCATTER_BLOCKED(input.at[pos].multiply(src))
     raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
 
-@op(grad_fn="ScatterAddBackward0", tensors=("input", "index", "src"), inplace=True)
+@op(grad_fn="ScatterAddBackward0", inplace=True)
 def scatter_add(input, dim, index, src):
     axis = _dim(dim, input.ndim)
     src = src[tuple(slice(0, s) for s in index.shape)]
     return input.at[_scatter_positions(index, axis)].add(src.astype(input.dtype))
 
 
-@op(grad_fn="IndexSelectBackward0", tensors=("input", "index"))
+@op(grad_fn="IndexSelectBackward0")
 def index_select(input, dim, index):
     axis = _dim(dim, input.ndim)
     if index.ndim > 1:
@@ -374,20 +393,20 @@ def index_select(input, dim, index):
     return jnp.take(input, index.reshape(-1), axis=axis)
 
 
-@op(grad_fn="IndexAddBackward0", tensors=("input", "index", "source"), inplace=True)
+@op(grad_fn="IndexAddBackward0", inplace=True)
 def index_add(input, dim, index, source, *, alpha=1):
     axis = _dim(dim, input.ndim)
     where = (slice(None),) * axis + (index,)
     return input.at[where].add((source * alpha).astype(input.dtype))
 
 
-@op(grad_fn="IndexFillBackward0", tensors=("input", "index"), inplace=True)
+@op(grad_fn="IndexFillBackward0", inplace=True)
 def index_fill(input, dim, index, value):
     axis = _dim(dim, input.ndim)
     return input.at[(slice(None),) * axis + (index,)].set(jnp.asarray(value, input.dtype))
 
 
-@op(grad_fn="IndexCopyBackward0", tensors=("input", "index", "source"), inplace=True)
+@op(grad_fn="IndexCopyBackward0", inplace=True)
 def index_copy(input, dim, index, source):
     axis = _dim(dim, input.ndim)
     return input.at[(slice(None),) * axis + (index,)].set(source.astype(input.dtype))

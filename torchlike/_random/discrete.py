@@ -6,6 +6,7 @@ import numpy as np
 
 from .dtypes import as_shape, fmt_double, numel, scalar_type_name
 from .engine import CPUGeneratorState
+from .layout import place_in_fill_order
 from .sampling import exponential
 
 _P_TENSOR_ERROR = (
@@ -131,8 +132,14 @@ def _check_multinomial(probs: np.ndarray, num_samples: int, replacement: bool) -
         raise RuntimeError("number of categories cannot exceed 2^24")
 
 
-def multinomial(gen: CPUGeneratorState, probs, num_samples: int, replacement: bool = False):
-    """torch.multinomial(probs, num_samples, replacement) for 1-D or 2-D float probs."""
+def multinomial(
+    gen: CPUGeneratorState, probs, num_samples: int, replacement: bool = False, strides=None
+):
+    """torch.multinomial(probs, num_samples, replacement) for 1-D or 2-D float probs.
+
+    `strides` are the element strides of a 2-D probs tensor: torch draws its exponential
+    race on a tensor laid out like probs, so a transposed probs is drawn column by column.
+    """
     probs = np.asarray(probs)
     num_samples = int(num_samples)
     _check_multinomial(probs, num_samples, replacement)
@@ -141,19 +148,21 @@ def multinomial(gen: CPUGeneratorState, probs, num_samples: int, replacement: bo
     if rows.shape[0] == 0:
         return np.empty(out_shape, dtype=np.int64)
     if not replacement or num_samples == 1:
-        picks = _multinomial_by_exponential_race(gen, rows, num_samples)
+        picks = _multinomial_by_exponential_race(gen, rows, num_samples, strides)
     else:
         picks = _multinomial_by_inversion(gen, rows, num_samples)
     return picks.reshape(out_shape)
 
 
-def _multinomial_by_exponential_race(gen, rows: np.ndarray, num_samples: int) -> np.ndarray:
+def _multinomial_by_exponential_race(gen, rows: np.ndarray, num_samples: int, strides=None):
     # argmax / top-k of p / q with q ~ Exp(1) (the Gumbel trick, exponentiated).
     if not (rows.max() < np.inf and rows.min() >= 0):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (rows.sum(axis=1) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     q = exponential(gen, rows.shape, rows.dtype, 1.0)
+    if strides is not None and len(strides) == 2:
+        q = place_in_fill_order(q, rows.shape, strides)
     with np.errstate(divide="ignore"):
         weights = rows / q
     if num_samples == 1:

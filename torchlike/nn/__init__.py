@@ -2,10 +2,28 @@
 
 from . import functional, init
 from .modules import (
-    CrossEntropyLoss, Identity, L1Loss, Linear, MSELoss, Module, ModuleDict, ModuleList,
-    NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh,
-)  # fmt: skip
+    CrossEntropyLoss,
+    Identity,
+    L1Loss,
+    Linear,
+    Module,
+    ModuleDict,
+    ModuleList,
+    MSELoss,
+    NLLLoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .parameter import Parameter
+
+__all__ = [
+    "CrossEntropyLoss", "Identity", "L1Loss", "Linear", "MSELoss", "Module", "ModuleDict",
+    "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+    "functional", "init",
+]  # fmt: skip
 
 
 def __getattr__(name: str):

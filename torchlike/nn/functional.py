@@ -162,13 +162,15 @@ def _check_nll_args(input: Tensor, target: Tensor, weight, ignore_index: int) ->
             f"weight tensor should be defined either for all {classes} classes or no classes "
             f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
         )
-    out_of_range = (target != ignore_index) & ((target < 0) | (target >= classes))
+    labels = target.numpy()  # torch checks the bounds on the host too: one copy, no extra ops
+    out_of_range = (labels != ignore_index) & ((labels < 0) | (labels >= classes))
     if out_of_range.any():
-        raise IndexError(f"Target {target[out_of_range][0].item()} is out of bounds.")
+        raise IndexError(f"Target {labels[out_of_range][0]} is out of bounds.")
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):  # fmt: skip
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+):
     """torch.nn.functional.nll_loss: -input[target], weighted and reduced."""
     reduction = _reduction_arg(size_average, reduce, reduction)
     _check_nll_args(input, target, weight, ignore_index)
@@ -188,8 +190,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return out if reduction != "none" else out.view(*out_size)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):  # fmt: skip
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """torch.nn.functional.cross_entropy: log_softmax over the class dim, then nll_loss."""
     reduction = _reduction_arg(size_average, reduce, reduction)
     class_dim = 0 if input.dim() == 1 else 1
@@ -247,4 +257,4 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
         return -products.sum()
     if input.numel() == 0:
         return -products.sum().fill_(float("nan"))
-    return -products.sum() / (input.numel() // classes)
+    return _row("div_scalar", -products.sum(), input.numel() // classes)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import torchlike
+
 from .. import _grad_mode
 
 __all__ = [
@@ -78,7 +80,7 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """torch.nn.init.trunc_normal_: N(mean, std**2) truncated to [a, b] by inverse-CDF sampling."""
+    """torch.nn.init.trunc_normal_: N(mean, std**2) restricted to [a, b] by rejection sampling."""
 
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
@@ -90,13 +92,52 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             stacklevel=2,
         )
     with _grad_mode.no_grad():
-        low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        mass = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if mass > 0.3:
+            return _redraw_normal_outside(tensor, mean, std, a, b, generator)
+        return _uniform_rejection(tensor, mean, std, a, b, generator)
+
+
+def _redraw_normal_outside(tensor, mean, std, a, b, generator):
+    """Most of the mass is inside [a, b]: draw normals, redraw (whole batches) the outliers."""
+    low, high = (torchlike.tensor(bound, dtype=tensor.dtype).item() for bound in (a, b))
+    result = tensor.normal_(mean, std, generator=generator)
+    while True:
+        outside = (result < low) | (result > high)
+        if not outside.any():
+            break
+        fresh = torchlike.empty_like(result).normal_(mean, std, generator=generator)
+        result = torchlike.where(outside, fresh, result)
+    if result is not tensor:
+        tensor.copy_(result)
+    return tensor
+
+
+def _uniform_rejection(tensor, mean, std, a, b, generator):
+    """Little mass inside [a, b]: uniform proposals on [a, b], accepted with pdf / peak pdf."""
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def rejected(candidates, draws):
+        # log u > log pdf(x) - log pdf(mode) means reject, with pdf's log computed in place
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        return draws.uniform_(generator=generator).log_().gt(candidates)
+
+    candidates, draws = torchlike.empty_like(tensor), torchlike.empty_like(tensor)
+    tensor.uniform_(a, b, generator=generator)
+    candidates.copy_(tensor)
+    pending = rejected(candidates, draws)
+    if not pending.any():
         return tensor
+    result = tensor
+    while True:
+        candidates.uniform_(a, b, generator=generator)
+        result = torchlike.where(pending, candidates, result)
+        pending = torchlike.where(pending, rejected(candidates, draws), pending)
+        if not pending.any():
+            break
+    tensor.copy_(result)
+    return tensor
 
 
 def constant_(tensor, val: float):
@@ -137,8 +178,9 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu", generator=None):  # fmt: skip
+def kaiming_uniform_(
+    tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
+):
     """torch.nn.init.kaiming_uniform_ (He): U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
@@ -147,8 +189,9 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu", generator=None):  # fmt: skip
+def kaiming_normal_(
+    tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
+):
     """torch.nn.init.kaiming_normal_ (He): N(0, (gain / sqrt(fan))**2)."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)

@@ -12,8 +12,20 @@ __all__ = ["SGD", "sgd"]
 class SGD(Optimizer):
     """torch.optim.SGD."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False, foreach=None, differentiable=False, fused=None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
@@ -23,10 +35,16 @@ class SGD(Optimizer):
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {
-            "lr": lr, "momentum": momentum, "dampening": dampening,
-            "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
-            "foreach": foreach, "differentiable": differentiable, "fused": fused,
-        }  # fmt: skip
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
@@ -55,18 +73,39 @@ class SGD(Optimizer):
             params = [p for p in group["params"] if p.grad is not None]
             momentum = group["momentum"]
             buffers = [self.state[p].get("momentum_buffer") for p in params] if momentum else []
-            sgd(params, [p.grad for p in params], buffers,
-                weight_decay=group["weight_decay"], momentum=momentum, lr=group["lr"],
-                dampening=group["dampening"], nesterov=group["nesterov"],
-                maximize=group["maximize"])  # fmt: skip
+            sgd(
+                params,
+                [p.grad for p in params],
+                buffers,
+                weight_decay=group["weight_decay"],
+                momentum=momentum,
+                lr=group["lr"],
+                dampening=group["dampening"],
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
             for param, buffer in zip(params, buffers):
                 self.state[param]["momentum_buffer"] = buffer
         return loss
 
 
-def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None,
-        grad_scale=None, found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov,
-        maximize) -> None:  # fmt: skip
+def sgd(
+    params,
+    d_p_list,
+    momentum_buffer_list,
+    has_sparse_grad=False,
+    foreach=None,
+    fused=None,
+    grad_scale=None,
+    found_inf=None,
+    *,
+    weight_decay,
+    momentum,
+    lr,
+    dampening,
+    nesterov,
+    maximize,
+) -> None:
     """torch.optim.sgd.sgd: the update itself, in torch's operation order, in place on params."""
     for index, param in enumerate(params):
         grad = -d_p_list[index] if maximize else d_p_list[index]

@@ -51,13 +51,15 @@ def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
     self._save_to_state_dict(destination, prefix, keep_vars)
     for name, child in self._modules.items():
         if child is not None:
-            child.state_dict(destination=destination, prefix=prefix + name + ".",
-                             keep_vars=keep_vars)  # fmt: skip
+            child.state_dict(
+                destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+            )
     return destination
 
 
-def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                          unexpected_keys, error_msgs) -> None:  # fmt: skip
+def _load_from_state_dict(
+    self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+) -> None:
     """Module._load_from_state_dict: copy this module's own entries, recording problems."""
     local_state = _local_state(self)
     assign = local_metadata.get("assign_to_params_buffers", False)
@@ -126,13 +128,21 @@ def load_state_dict(self, state_dict, strict=True, assign=False):
         local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
         if assign:
             local_metadata["assign_to_params_buffers"] = assign
-        module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
-                                     missing_keys, unexpected_keys, error_msgs)  # fmt: skip
+        module._load_from_state_dict(
+            local_state_dict,
+            prefix,
+            local_metadata,
+            True,
+            missing_keys,
+            unexpected_keys,
+            error_msgs,
+        )
         for name, child in module._modules.items():
             if child is not None:
                 child_prefix = prefix + name + "."
-                child_state = {k: v for k, v in local_state_dict.items()
-                               if k.startswith(child_prefix)}  # fmt: skip
+                child_state = {
+                    k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)
+                }
                 load(child, child_state, child_prefix)
 
     load(self, state_dict)

@@ -28,7 +28,7 @@ def _check_member_name(kind: str, name) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
     if "." in name:
-        raise KeyError(f"{kind} name can't contain \".\"")
+        raise KeyError(f'{kind} name can\'t contain "."')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
 
@@ -210,8 +210,7 @@ class Module:
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
 
     def __dir__(self):
-        keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules,
-                *self._buffers]  # fmt: skip
+        keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers]
         return sorted(key for key in keys if not key[0].isdigit())
 
     # ----- traversal ---------------------------------------------------------------------------
@@ -261,22 +260,24 @@ class Module:
                     seen.add(value)
                 yield module_prefix + ("." if module_prefix else "") + name, value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True):  # fmt: skip
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ):
         """torch.nn.Module.named_parameters."""
-        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
-                                       remove_duplicate)  # fmt: skip
+        yield from self._named_members(
+            lambda m: m._parameters.items(), prefix, recurse, remove_duplicate
+        )
 
     def parameters(self, recurse: bool = True):
         """torch.nn.Module.parameters."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True):  # fmt: skip
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         """torch.nn.Module.named_buffers."""
-        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
-                                       remove_duplicate)  # fmt: skip
+        yield from self._named_members(
+            lambda m: m._buffers.items(), prefix, recurse, remove_duplicate
+        )
 
     def buffers(self, recurse: bool = True):
         """torch.nn.Module.buffers."""
@@ -340,11 +341,13 @@ class Module:
     _load_from_state_dict = _state_dict._load_from_state_dict
 
     # ----- calling and hooks -------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:  # fmt: skip
+    def register_forward_pre_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """torch.nn.Module.register_forward_pre_hook: hook(module, args) before forward."""
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)  # fmt: skip
+        handle = RemovableHandle(
+            self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs
+        )
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
@@ -352,11 +355,14 @@ class Module:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:  # fmt: skip
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ) -> RemovableHandle:
         """torch.nn.Module.register_forward_hook: hook(module, args, output) after forward."""
-        handle = RemovableHandle(self._forward_hooks, extra_dict=[
-            self._forward_hooks_with_kwargs, self._forward_hooks_always_called])  # fmt: skip
+        handle = RemovableHandle(
+            self._forward_hooks,
+            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
+        )
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
@@ -419,8 +425,9 @@ class Module:
     def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): {addindent(repr(module), 2)}"
-                       for name, module in self._modules.items()]  # fmt: skip
+        child_lines = [
+            f"({name}): {addindent(repr(module), 2)}" for name, module in self._modules.items()
+        ]
         lines = extra_lines + child_lines
         text = self._get_name() + "("
         if len(extra_lines) == 1 and not child_lines:
