@@ -215,7 +215,7 @@ add("xlogy", binary(rhs=(0.1, 3.0)), dtypes=NUMERIC, out=True)
 
 
 def lerp_samples(m: Maker):
-    return [S(m(2, 3), m(3), m(2, 3)), S(m(2, 3), m(2, 3), 0.3), S(m(2, 3), m(2, 3), m()),
+    return [S(m(2, 3), m(3), m(2, 3)), S(m(2, 3), m(2, 3), m()), S(m(2, 3), m(2, 3), 0.3),
             S(m(), m(), 0.7), S(m(0, 3), m(3), 0.5)]  # fmt: skip
 
 
@@ -548,16 +548,11 @@ add("index", lambda m: [S(m(4, 3), np.array([2, 0, 2])), S(m(4, 3), m.mask(4, 3)
     call=lambda lib, x, index: x[index], dtypes=NUMERIC, internal=True)  # fmt: skip
 
 
-def _put(lib, x, index, values):
-    x = x.clone()
-    x[index] = values
-    return x
-
-
-add("index_put", lambda m: [S(m(4, 3), np.array([2, 0]), m(2, 3)),
-                            S(m(4, 3), m.mask(4, 3), m.scalar),
-                            S(m(4, 3), (np.array([0, 1]), np.array([2, 2])), m(2))],
-    call=_put, dtypes=NUMERIC, internal=True)  # fmt: skip
+add("index_put", lambda m: [S(m(4, 3), (np.array([2, 0]),), m(2, 3)),
+                            S(m(4, 3), (m.mask(4, 3),), m()),
+                            S(m(4, 3), (np.array([0, 1]), np.array([2, 2])), m(2)),
+                            S(m(4, 3), (np.array([1, 1, 2]),), m(3, 3), True)],
+    dtypes=NUMERIC)  # fmt: skip
 add("alias", unary(), dtypes=NUMERIC, internal=True,
     call=lambda lib, x: lib.ops.aten.alias(x) if hasattr(lib, "ops") else lib.alias(x))  # fmt: skip
 

@@ -25,7 +25,33 @@ GRAD_TOL_FACTOR = 10.0
 pytestmark = pytest.mark.filterwarnings("ignore:torch.ger is deprecated:UserWarning")
 
 # Cases that fail because of code outside the op rows (reported, with a reproduction).
-KNOWN_FAILURES: dict[str, str] = {}
+_OUT_OVERLOADS = "generated torch.<name> accepts out= for overloads where torch has none"
+_WRAPPED_SCALAR = "reflected operators wrap the scalar in a tensor: an extra (None, 0) edge"
+_BOOL_SUB = "dispatch promotes before the row sees the operands: a bool operand is not refused"
+_INPLACE_DTYPE = "inplace.py: an in-place result of another float dtype is cast, torch refuses"
+
+
+def _known(kind: str, reason: str, *ids: str) -> dict[str, str]:
+    return {f"{kind}[{case}]": reason for case in ids}
+
+
+KNOWN_FAILURES: dict[str, str] = {
+    **_known("test_grad", "dispatch: a view row cannot return its input itself, as torch's "
+             "flatten does when nothing is flattened", "flatten-float64-sample4"),
+    **_known("test_variant_flags", "Tensor.where(condition, other) needs a composed method in "
+             "_ops/__init__.py (the row's first argument is the condition)", "where-method"),
+    **_known("test_grad", "indexing.py: index_put with a bool mask index cannot be traced for its "
+             "backward (jax NonConcreteBooleanIndexError)", "index_put-float64-sample1"),
+    **_known("test_variant", _INPLACE_DTYPE, "cumsum-inplace-float32-sample4",
+             "cumprod-inplace-float32-sample4"),
+    **_known("test_variant", _OUT_OVERLOADS, "prod-out-float32-sample0",
+             "prod-out-float32-sample1", "prod-out-float32-sample5", "std-out-float32-sample6",
+             "var-out-float32-sample6", "sum-out-float32-sample0", "sum-out-float32-sample1",
+             "sum-out-float32-sample7", "where-out-float32-sample2"),
+    **_known("test_promotion", _BOOL_SUB, "sub-int64-bool_scalar", "sub-bool-float_scalar",
+             "sub-bool-int64"),
+    **_known("test_operator", _WRAPPED_SCALAR, "rfloordiv-float32", "rmod-float32"),
+}  # fmt: skip
 
 
 def _rng(*key) -> np.random.Generator:
@@ -40,10 +66,14 @@ def grad_dtype(record: OpRecord) -> str | None:
     return next((d for d in ("float64", "float32") if d in record.dtypes), None)
 
 
+GENERATED: set[str] = set()  # every case id, to check KNOWN_FAILURES names real cases
+
+
 def cases(kind: str, pairs) -> list:
     """pytest params with ids like add-float32-sample2, strict xfails where a bug is known."""
     params = []
     for case_id, values in pairs:
+        GENERATED.add(f"{kind}[{case_id}]")
         reason = KNOWN_FAILURES.get(f"{kind}[{case_id}]")
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         params.append(pytest.param(*values, id=case_id, marks=marks))
@@ -463,3 +493,7 @@ def test_operator(fn, dtype):
     if result is not None:
         actual, expected = result
         assert graph_signature(actual) == graph_signature(expected)
+
+
+def test_known_failures_name_generated_cases():
+    assert set(KNOWN_FAILURES) <= GENERATED

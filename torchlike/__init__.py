@@ -87,8 +87,9 @@ builtins_bool = _builtins.bool
 from . import autograd, cuda, nn, optim, profiler  # noqa: E402, F401
 from .autograd import Function  # noqa: E402, F401
 from .random import (  # noqa: E402, F401
-    Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+    Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )  # fmt: skip
+from ._shim import install_as_torch, uninstall_as_torch  # noqa: E402, F401
 from ._ops.random import (  # noqa: E402, F401
     bernoulli, multinomial, normal, rand, rand_like, randint, randint_like, randn, randn_like,
     randperm,

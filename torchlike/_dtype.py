@@ -18,7 +18,8 @@ class dtype:
 
     def __init__(self, name, np_dtype, category, is_signed, scalar_name, cpp_name, itemsize=None):
         self._name = name
-        self._np = None if np_dtype is None else np.dtype(np_dtype)
+        if np_dtype is not None:
+            self._np = np.dtype(np_dtype)
         self._category = category
         self.itemsize = self._np.itemsize if itemsize is None else itemsize
         self.is_signed = is_signed
@@ -52,6 +53,16 @@ class dtype:
         return (_by_name, (self._name,))
 
 
+class _UnholdableDtype(dtype):
+    """A torch dtype JAX has no arrays for: it can be named and promoted to, never held."""
+
+    __slots__ = ()
+
+    @property
+    def _np(self):
+        raise TypeError(f"torchlike cannot hold {self} tensors: JAX has no {self._name} dtype")
+
+
 def _make(name, np_dtype, category, signed, scalar_name, cpp_name, itemsize=None) -> dtype:
     return dtype(name, np_dtype, category, signed, scalar_name, cpp_name, itemsize)
 
@@ -65,7 +76,7 @@ complex128 = _make(
     "complex128", jnp.complex128, _COMPLEX, True, "ComplexDouble", "c10::complex<double>"
 )
 # JAX has no complex32: the dtype exists for promotion results, no tensor can hold it.
-complex32 = _make(
+complex32 = _UnholdableDtype(
     "complex32", None, _COMPLEX, True, "ComplexHalf", "c10::complex<c10::Half>", itemsize=4
 )
 int8 = _make("int8", jnp.int8, _INT, True, "Char", "signed char")

@@ -100,7 +100,8 @@ class set_grad_enabled(_GradModeContext):
     def __init__(self, mode: bool):
         if not isinstance(mode, bool):
             raise TypeError(
-                f"set_grad_enabled(): argument 'mode' must be bool, not {type(mode).__name__}"
+                "set_grad_enabled(): argument 'enabled' (position 1) must be bool, not "
+                f"{type(mode).__name__}"
             )
         self._saved = (_state.enabled, _state.inference)
         self.mode = mode
@@ -109,11 +110,29 @@ class set_grad_enabled(_GradModeContext):
     def __enter__(self):
         _state.enabled = self.mode
 
+    def __call__(self, func):
+        # As a decorator it only applies inside func: undo the switch made by __init__.
+        _state.enabled = self._saved[0]
+        return super().__call__(func)
+
     def _enter_state(self):
         _state.enabled = self.mode
 
     def clone(self):
-        return self.__class__(self.mode)
+        return _Switch(self.mode)
+
+
+class _Switch(_GradModeContext):
+    """set_grad_enabled's decorator form: switches only while the function runs."""
+
+    def __init__(self, mode: bool):
+        self.mode = mode
+
+    def _enter_state(self):
+        _state.enabled = self.mode
+
+    def clone(self):
+        return _Switch(self.mode)
 
 
 class inference_mode(_GradModeContext):
@@ -128,9 +147,9 @@ class inference_mode(_GradModeContext):
         return super().__new__(cls)
 
     def _enter_state(self):
-        if self.mode:
-            _state.enabled = False
-            _state.inference = True
+        # inference_mode(False) turns inference off and gradients back on, as torch does.
+        _state.enabled = not self.mode
+        _state.inference = self.mode
 
     def clone(self):
         return self.__class__(self.mode)

@@ -28,7 +28,7 @@ class Tensor:
     __slots__ = (
         "_storage", "_view", "_cache", "_cache_version", "_base",
         "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_accumulator",
-        "_retains_grad", "_hooks", "__dict__", "__weakref__",
+        "_retains_grad", "_hooks", "_view_meta", "__dict__", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -175,15 +175,25 @@ class Tensor:
     # ----- autograd attributes --------------------------------------------------------------
     @property
     def grad_fn(self):
-        return self._grad_fn
+        if self._view_meta is None:
+            return self._grad_fn
+        from ._autograd.graph import grad_fn_of
+
+        return grad_fn_of(self)
 
     @property
     def is_leaf(self) -> bool:
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad or self._grad_fn is not None
+        if self._requires_grad or self._grad_fn is not None:
+            return True
+        meta = self._view_meta  # a view requires grad when its base does
+        return meta is not None and meta.base.requires_grad
+
+    def _is_view(self) -> bool:
+        return self._view_meta is not None
 
     @requires_grad.setter
     def requires_grad(self, value) -> None:
@@ -224,15 +234,15 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad and _grad_mode._state.enabled:
+        if self._grad is None and not self._retains_grad and self.grad_fn is not None:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed "
                 "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
                 "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
                 "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
-                "for more informations. (Triggered internally at "
-                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
+                "for more information. (Triggered internally at "
+                "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)",
                 UserWarning,
                 stacklevel=2,
             )
@@ -290,7 +300,7 @@ class Tensor:
         return _alias(self)
 
     def detach_(self) -> Tensor:
-        if self._view is not None and self._base is not None and self._base.requires_grad:
+        if self._view_meta is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
@@ -309,9 +319,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from ._autograd import engine
 
-        engine.backward(
-            (self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs
-        )
+        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         from ._autograd import graph
@@ -319,16 +327,9 @@ class Tensor:
         return graph.register_tensor_hook(self, hook)
 
     def retain_grad(self) -> None:
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is not None and not self._retains_grad:
-            import weakref
+        from ._autograd import graph
 
-            self._retains_grad = True
-            node = self._grad_fn
-            if node._retained is None:
-                node._retained = {}
-            node._retained[self._output_nr] = weakref.ref(self)
+        graph.retain_grad(self)
 
     # ----- conversions ----------------------------------------------------------------------
     def item(self):
@@ -336,7 +337,16 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
             )
-        return np.asarray(self._value).reshape(()).item()
+        value = self._value
+        if isinstance(value, jax.core.Tracer):
+            # Inside jax.vjp/jvp (not jit) a tracer still carries its concrete value.
+            value = value.to_concrete_value()
+            if value is None:
+                raise RuntimeError(
+                    "item() needs a concrete value, but this tensor is being traced by "
+                    "torch.compile/jax.jit; move the Python control flow out of the traced code"
+                )
+        return np.asarray(value).reshape(()).item()
 
     def tolist(self):
         return _host(self).tolist()
@@ -525,6 +535,7 @@ def _init_from_array(tensor: Tensor, array, requires_grad: bool = False) -> None
     tensor._accumulator = None
     tensor._retains_grad = False
     tensor._hooks = None
+    tensor._view_meta = None  # differentiable-view facts (torchlike._autograd.views)
 
 
 def from_array(array, requires_grad: bool = False, cls=Tensor) -> Tensor:

@@ -245,6 +245,11 @@ def as_generator(generator) -> Generator:
     return default_generator if generator is None else generator
 
 
+def jax_key(generator=None):
+    """A fresh JAX key split off a generator's key, for samplers written directly in JAX."""
+    return as_generator(generator)._next_key()
+
+
 def generator_state(generator) -> CPUGeneratorState:
     """The bit-exact engine behind a generator= argument (the default generator for None)."""
     return as_generator(generator)._state

@@ -12,6 +12,7 @@ import itertools
 import jax.numpy as jnp
 
 from .. import _dtype as dt
+from . import saved
 
 _sequence = itertools.count()
 
@@ -34,10 +35,10 @@ class RemovableHandle:
 
 
 class Node:
-    """Base of every grad_fn class."""
+    """torch.autograd.graph.Node: the base of every grad_fn class."""
 
     __slots__ = ("next_functions", "_seq", "_hooks", "_pre_hooks", "_tensor_hooks",
-                 "_retained", "metadata", "__weakref__")  # fmt: skip
+                 "_retained", "_metadata", "__weakref__")  # fmt: skip
 
     def __init__(self, next_functions: tuple):
         self.next_functions = next_functions
@@ -46,16 +47,24 @@ class Node:
         self._pre_hooks = []
         self._tensor_hooks = None  # output_nr -> hooks registered on non-leaf tensors
         self._retained = None  # output_nr -> tensor whose .grad backward fills (retain_grad)
-        self.metadata = {}
+        self._metadata = None
+
+    @property
+    def metadata(self) -> dict:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self) -> str:
         return type(self).__name__
 
     def register_hook(self, fn):
+        """Node.register_hook: fn(grad_inputs, grad_outputs) runs after the node's backward."""
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
+        """Node.register_prehook: fn(grad_outputs) runs before the node's backward."""
         self._pre_hooks.append(fn)
         return RemovableHandle(self._pre_hooks, fn)
 
@@ -71,13 +80,8 @@ class Node:
 class OpNode(Node):
     """A node recorded by an op: fn(*primals) -> outputs, differentiated by JAX on demand."""
 
-    __slots__ = ("fn", "primals", "leaf_tensors", "edges", "diff_inputs", "diff_outputs", "out_avals",
-                 "saved_checks", "freed", "saves_nothing")  # fmt: skip
-
-    def _saved_tensor(self, i):
-        from .engine import saved_tensor
-
-        return saved_tensor(self, i)
+    __slots__ = ("fn", "primals", "edges", "diff_inputs", "diff_outputs", "out_avals",
+                 "saves", "saved_inputs", "saved_output", "freed")  # fmt: skip
 
 
 class AccumulateGrad(Node):
@@ -90,8 +94,12 @@ class AccumulateGrad(Node):
         self.variable = variable
         self._seq = float("inf")
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
 
 _NODE_CLASSES: dict[str, type] = {}
+_CPP_NAMES = {"CopySlices": "torch::autograd::CopySlices"}
 
 
 def node_class(name: str) -> type:
@@ -99,15 +107,27 @@ def node_class(name: str) -> type:
     cls = _NODE_CLASSES.get(name)
     if cls is None:
         cls = type(name, (OpNode,), {"__slots__": ()})
+        if name in _CPP_NAMES:
+            cls.name = lambda self, _n=_CPP_NAMES[name]: _n
         cls.__module__ = "torch.autograd.graph"
         _NODE_CLASSES[name] = cls
     return cls
 
 
+def grad_fn_of(tensor):
+    """tensor.grad_fn, regenerated for a view whose base was modified in place."""
+    if tensor._view_meta is None:
+        return tensor._grad_fn
+    from .views import view_grad_fn
+
+    return view_grad_fn(tensor)
+
+
 def edge_of(tensor):
     """The (node, output_nr) pair through which gradient flows into `tensor`."""
-    if tensor._grad_fn is not None:
-        return (tensor._grad_fn, tensor._output_nr)
+    grad_fn = tensor._grad_fn if tensor._view_meta is None else grad_fn_of(tensor)
+    if grad_fn is not None:
+        return (grad_fn, tensor._output_nr)
     if tensor._requires_grad:
         return (accumulator_of(tensor), 0)
     return (None, 0)
@@ -124,7 +144,17 @@ def _differentiable(dtype) -> bool:
     return dtype.kind in "fc" or dtype == jnp.bfloat16
 
 
-def record(fn, leaves, arrays, outputs, name, row=None):
+def _is_edge(row, leaf, tensor_cls, position: int) -> bool:
+    """Whether a leaf shows in next_functions: index, mask and condition tensors do not."""
+    if not isinstance(leaf, tensor_cls):
+        return row is None or row.scalar_edges
+    if row is None or leaf._value.dtype.kind not in "biu":
+        return True
+    # An integer or bool tensor is a graph input only where the op promotes it (x + int_t).
+    return row.promote is not None and position >= row.promote_skip
+
+
+def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     """Attach a new node computing `outputs` from `leaves` to the outputs as their grad_fn."""
     from .._tensor import Tensor
 
@@ -133,29 +163,23 @@ def record(fn, leaves, arrays, outputs, name, row=None):
         diff_outputs = tuple(i for i in diff_outputs if i not in row.nondiff_outputs)
     if not diff_outputs:
         return None
-    scalar_edges = row is None or row.scalar_edges
-    edges = tuple(i for i, l in enumerate(leaves) if scalar_edges or isinstance(l, Tensor))
+    edges = tuple(i for i, leaf in enumerate(leaves) if _is_edge(row, leaf, Tensor, i))
     node = node_class(name)(
         tuple(edge_of(leaves[i]) if isinstance(leaves[i], Tensor) else (None, 0) for i in edges)
     )
     node.edges = edges
     node.fn = fn
     node.primals = list(arrays)
-    node.leaf_tensors = [l if isinstance(l, Tensor) else None for l in leaves]
     node.diff_inputs = tuple(
-        i for i, l in enumerate(leaves)
-        if isinstance(l, Tensor) and l.requires_grad and _differentiable(arrays[i].dtype)
+        i for i, leaf in enumerate(leaves)
+        if i in edges and isinstance(leaf, Tensor) and leaf.requires_grad
+        and _differentiable(arrays[i].dtype)
     )  # fmt: skip
     node.diff_outputs = diff_outputs
     node.out_avals = [(t._value.shape, t._value.dtype) for t in outputs]
-    saves = row.saves if row is not None else "inputs"
-    node.saves_nothing = saves == "none"
-    checks = []
-    if saves == "inputs":
-        checks = [_saved_check(l) for l in leaves if isinstance(l, Tensor)]
-    elif saves == "output":
-        checks = [_saved_check(outputs[0], name)]
-    node.saved_checks = checks
+    node.saves = saves or (row.saves if row is not None else "inputs")
+    node.saved_inputs = saved.snapshot_inputs(leaves) if node.saves == "inputs" else ()
+    node.saved_output = saved.snapshot_output(outputs[0]) if node.saves == "output" else None
     node.freed = False
     for i in diff_outputs:
         outputs[i]._grad_fn = node
@@ -163,41 +187,46 @@ def record(fn, leaves, arrays, outputs, name, row=None):
     return node
 
 
-def _saved_check(tensor, producer=None):
-    grad_fn = tensor._grad_fn
-    producer = producer or (None if grad_fn is None else type(grad_fn).__name__)
-    return (tensor._storage, tensor._storage.version, tensor.type(), tuple(tensor.shape),
-            producer, tensor._output_nr)  # fmt: skip
-
-
-def check_saved_versions(node: OpNode) -> None:
-    for storage, version, type_name, shape, producer, output_nr in node.saved_checks:
-        if storage.version != version:
-            where = f", which is output {output_nr} of {producer}," if producer else ""
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{type_name} [{', '.join(map(str, shape))}]]{where} is at "
-                f"version {storage.version}; expected version {version} instead. Hint: enable "
-                "anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True)."
-            )
-
-
 def register_tensor_hook(tensor, hook):
     """Tensor.register_hook: hooks on a leaf run before accumulation, on a non-leaf on its node."""
     if not tensor.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if tensor._grad_fn is None:
+    node = grad_fn_of(tensor)
+    if node is None:
         if tensor._hooks is None:
             tensor._hooks = []
         tensor._hooks.append(hook)
         return RemovableHandle(tensor._hooks, hook)
-    node = tensor._grad_fn
     if node._tensor_hooks is None:
         node._tensor_hooks = {}
     hooks = node._tensor_hooks.setdefault(tensor._output_nr, [])
     hooks.append(hook)
     return RemovableHandle(hooks, hook)
+
+
+def retain_grad(tensor) -> None:
+    """Tensor.retain_grad: backward also fills this non-leaf tensor's .grad."""
+    import weakref
+
+    if not tensor.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    node = grad_fn_of(tensor)
+    if node is None or tensor._retains_grad:
+        return
+    tensor._retains_grad = True
+    if node._retained is None:
+        node._retained = {}
+    node._retained[tensor._output_nr] = weakref.ref(tensor)
+
+
+def move_retained(tensor, old_node) -> None:
+    """After an in-place op gives `tensor` a new grad_fn, retain_grad follows it (as torch)."""
+    if not tensor._retains_grad:
+        return
+    if old_node is not None and old_node._retained:
+        old_node._retained.pop(tensor._output_nr, None)
+    tensor._retains_grad = False
+    retain_grad(tensor)
 
 
 def is_float_dtype(d: dt.dtype) -> bool:

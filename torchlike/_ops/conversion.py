@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import jax
@@ -50,8 +51,16 @@ def _warn_complex_to_real() -> None:
             "Casting complex values to real discards the imaginary part (Triggered internally "
             "at /pytorch/aten/src/ATen/native/Copy.cpp:307.)",
             UserWarning,
-            stacklevel=5,
+            stacklevel=_caller_level(),
         )
+
+
+def _caller_level() -> int:
+    """warnings.warn's stacklevel that points at the first frame outside torchlike."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("torchlike."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def cast(x, target) -> jax.Array:
@@ -59,13 +68,13 @@ def cast(x, target) -> jax.Array:
     target = np.dtype(target)
     if x.dtype == target:
         return x
+    if target == np.bool_:
+        return x != 0
     if jnp.issubdtype(x.dtype, jnp.complexfloating) and not jnp.issubdtype(
         target, jnp.complexfloating
     ):
         _warn_complex_to_real()
         x = jnp.real(x)
-    if target == np.bool_:
-        return x != 0
     if jnp.issubdtype(x.dtype, jnp.floating) and jnp.issubdtype(target, jnp.integer):
         return _float_to_int(x, target)
     return x.astype(target)
@@ -79,11 +88,20 @@ def to_copy(input, *, dtype=None, jax_dev=None):
     return out if out is not input else jnp.array(input, copy=True)
 
 
+_TO_FORMS = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)"
+)
+
+
 def _invalid_to(args, kwargs) -> TypeError:
-    names = [type(a).__name__ for a in args]
-    names += [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
-    got = ", ".join(names)
-    return TypeError(f"to() received an invalid combination of arguments - got ({got})")
+    from .tensor_data import invalid_arguments
+
+    return invalid_arguments("to", args, kwargs, _TO_FORMS)
 
 
 def _parse_to(args, kwargs):
@@ -111,8 +129,6 @@ def _parse_to(args, kwargs):
 def to(self: Tensor, *args, **kwargs) -> Tensor:
     """Tensor.to(dtype | device | tensor, ...)."""
     dtype, dev, copy = _parse_to(args, dict(kwargs))
-    if dtype is not None and dtype._np is None:
-        raise TypeError(f"torchlike cannot hold {dtype} tensors: JAX has no such dtype")
     new_dtype = None if dtype is None or dtype == self.dtype else dtype._np
     jax_dev = None
     here = self.device

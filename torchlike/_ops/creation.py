@@ -26,8 +26,7 @@ _COPY_WARNING = (
 
 
 def _check_holdable(dtype: dt.dtype) -> None:
-    if dtype._np is None:
-        raise TypeError(f"torchlike cannot hold {dtype} tensors: JAX has no such dtype")
+    dtype._np  # noqa: B018 - raises torchlike's TypeError for a dtype JAX cannot hold
 
 
 def finish(array, dtype: dt.dtype, device=None, requires_grad=False) -> Tensor:
@@ -60,7 +59,7 @@ def _python_data(data, dtype: dt.dtype | None):
         raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     sizes = tensor_data.compute_sizes(data)
     if dtype is None:
-        dtype = tensor_data.infer_dtype(data) or dt.get_default_dtype()
+        dtype = tensor_data.infer_dtype(data)
     _check_holdable(dtype)
     leaves = tensor_data.flatten(data, sizes)
     if any(isinstance(leaf, np.ndarray) for leaf in (data if isinstance(data, list) else ())):
@@ -124,6 +123,8 @@ def _size_error(function: str, value) -> TypeError:
 
 def _sizes(function: str, size: tuple) -> tuple:
     """torch's *size / size= forms (ints, a tuple or list, or torch.Size) as a tuple of ints."""
+    if len(size) > 1 and any(isinstance(s, list | tuple) for s in size):
+        raise TypeError(f"{function}() takes 1 positional argument but {len(size)} were given")
     if len(size) == 1 and isinstance(size[0], list | tuple):
         size = tuple(size[0])
     elif len(size) == 1 and not isinstance(size[0], numbers.Integral):
@@ -268,10 +269,15 @@ def _number(value, function: str, name: str, position: int):
     )
 
 
+_ARANGE_FORMS = (
+    " * (Number end)\n * (Number start, Number end)\n * (Number start, Number end, Number step)"
+)
+_RANGE_FORMS = " * (Number start, Number end, int steps)"
+
+
 def _arange_bounds(args, kwargs):
     if len(args) > 3 or (not args and "end" not in kwargs):
-        got = ", ".join(type(a).__name__ for a in args)
-        raise TypeError(f"arange() received an invalid combination of arguments - got ({got})")
+        raise tensor_data.invalid_arguments("arange", args, {}, _ARANGE_FORMS)
     names = ("end",) if len(args) == 1 else ("start", "end", "step")
     bounds = {"start": 0, "step": 1, **dict(zip(names, args)), **kwargs}
     positions = {name: i for i, name in enumerate(names, start=1)}
@@ -341,10 +347,8 @@ def _range_ends(start, end, steps, function: str):
         if isinstance(steps, Tensor) and steps.ndim == 0 and not steps.is_floating_point():
             steps = steps.item()
         else:
-            got = ", ".join(type(v).__name__ for v in (start, end, steps))
-            raise TypeError(
-                f"{function}() received an invalid combination of arguments - got ({got})"
-            )
+            given = (start, end) if steps is None else (start, end, steps)
+            raise tensor_data.invalid_arguments(function, given, {}, _RANGE_FORMS)
     ends = []
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, Tensor) and value.ndim != 0:
@@ -372,12 +376,12 @@ def _range_dtype(start, end, dtype, function: str) -> dt.dtype:
     return dtype
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+def linspace(start, end, steps=None, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:  # fmt: skip
     """torch.linspace, with torch's two-sided formula evaluated as its CPU kernel does."""
     start, end, steps = _range_ends(start, end, steps, "linspace")
     dtype = _range_dtype(start, end, dtype, "linspace")
-    if dtype is dt.bool_ or dtype._np is None or dtype in dt.FLOAT8_DTYPES:
+    if dtype in (dt.bool_, dt.complex32, *dt.FLOAT8_DTYPES):
         raise _not_implemented("linspace_cpu", dtype)
     first = tensor_data.checked_scalar(start, dtype)
     last = tensor_data.checked_scalar(end, dtype)
@@ -388,12 +392,12 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return finish(values, dtype, device, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+def logspace(start, end, steps=None, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:  # fmt: skip
     """torch.logspace: base ** linspace(start, end, steps), computed as torch's CPU code does."""
     start, end, steps = _range_ends(start, end, steps, "logspace")
     dtype = _range_dtype(start, end, dtype, "logspace")
-    if dtype is dt.bool_ or dtype._np is None or dtype in dt.FLOAT8_DTYPES:
+    if dtype in (dt.bool_, dt.complex32, *dt.FLOAT8_DTYPES):
         raise _not_implemented("logspace_cpu", dtype)
     if steps == 1:
         power = complex(base) ** start if dtype.is_complex else range_values.pow_(base, start)
@@ -410,10 +414,10 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 def legacy_tensor_array(args, kwargs):
     """torch.Tensor(...) legacy constructor: sizes or data, always the default dtype."""
     if kwargs:
-        names = [type(a).__name__ for a in args]
-        names += [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
-        got = ", ".join(names)
-        raise TypeError(f"new() received an invalid combination of arguments - got ({got})")
+        forms = (
+            " * (*, torch.device device = None)\n * (object data, *, torch.device device = None)"
+        )
+        raise tensor_data.invalid_arguments("new", args, kwargs, forms)
     dtype = dt.get_default_dtype()
     if len(args) == 1 and isinstance(args[0], Tensor):
         return args[0]._value

@@ -16,6 +16,7 @@ from .. import _dtype as dt
 from .. import _grad_mode
 from .. import _profiler_state as profiler
 from .._autograd import graph
+from .._autograd.views import mark_views
 from .._tensor import Tensor, from_array, make_view
 from .registry import PROMOTE_FLOAT, PROMOTE_INT_TO_LONG, OpRow
 
@@ -174,6 +175,7 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
             make_view(source, _ViewStep(fn, others, i if multi else None), value)
             for i, value in enumerate(outs)
         ]
+        mark_views(tensors, source, multi)
     else:
         tensors = [from_array(value) for value in outs]
     if grad_fn_name is not None and _grad_mode._state.enabled:

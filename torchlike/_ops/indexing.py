@@ -1,6 +1,12 @@
-"""Tensor indexing: basic indexing as chains of view ops, advanced indexing as copies."""
+"""Tensor indexing as torch does it: basic indices become chains of view ops (select, slice,
+unsqueeze, alias), tensor indices one `index` op on the result; assignment writes through
+those views with copy_/fill_, or with index_put_ for tensor indices.
+"""
 
 from __future__ import annotations
+
+import sys
+import warnings
 
 import jax.numpy as jnp
 import numpy as np
@@ -10,10 +16,16 @@ from . import dispatch
 from .inplace import call_inplace
 from .registry import TABLE, op
 
+_INDEX_MAX = sys.maxsize
+
+
+def _full_index(indices) -> tuple:
+    return tuple(slice(None) if i is None else i for i in indices)
+
 
 @op(grad_fn="IndexBackward0", tensors=("input", "indices"), function=False, method=False)
 def index(input, indices):
-    return input[tuple(indices)]
+    return input[_full_index(indices)]
 
 
 @op(grad_fn="AliasBackward0", view=True, function=True, method=False)
@@ -21,120 +33,298 @@ def alias(input):
     return input
 
 
-@op(grad_fn="IndexPutBackward0", tensors=("input", "indices", "values"), function=False,
-    method=False)  # fmt: skip
-def index_put(input, indices, values):
-    return input.at[tuple(indices)].set(jnp.asarray(values, input.dtype))
+@op(grad_fn="IndexPutBackward0", tensors=("input", "indices", "values"), inplace=True,
+    inplace_function=True)  # fmt: skip
+def index_put(input, indices, values, accumulate=False):
+    where = input.at[_full_index(indices)]
+    values = jnp.asarray(values, input.dtype)
+    return where.add(values) if accumulate else where.set(values)
 
 
-def _expand_index(index) -> tuple:
-    if not isinstance(index, tuple):
-        index = (index,)
-    return index
+def _view(name: str, *args):
+    return dispatch.call(TABLE[name], args, {})
 
 
-def _is_basic(item) -> bool:
-    return item is None or item is Ellipsis or isinstance(item, int | slice | np.integer)
+def _select(tensor: Tensor, dim: int, index: int) -> Tensor:
+    """tensor[index] along dim 0, with indexing's out-of-bounds message (not select's)."""
+    slicing = _Slicing(tensor, 0, True)
+    slicing.dim = slicing.real = dim
+    slicing._select(index)
+    return slicing.result
 
 
-def _normalise(item):
-    """Bool masks become integer index tensors; lists and arrays become tensors."""
-    if isinstance(item, Tensor):
-        if item.dtype._name == "bool" or item.dtype._name == "uint8":
-            mask = np.asarray(item._value).astype(bool)
-            return [from_array(jnp.asarray(i, jnp.int64)) for i in np.nonzero(mask)], mask.ndim
-        if item.dtype.is_floating_point:
-            raise IndexError(
-                "tensors used as indices must be long, int, byte or bool tensors"
+def _is_int(item) -> bool:
+    return isinstance(item, int | np.integer) and not isinstance(item, bool | np.bool_)
+
+
+_SEQUENCE_ITEMS = (Tensor, list, tuple, np.ndarray, slice, str, type(None), type(Ellipsis))
+
+
+def _as_items(index) -> tuple:
+    """torch's rule for which sequences are a tuple of indices and which are one index."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list | np.ndarray | str) and len(index) < 32:
+        if any(isinstance(item, _SEQUENCE_ITEMS) for item in index):
+            warnings.warn(
+                "Using a non-tuple sequence for multidimensional indexing is deprecated and will "
+                "be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 "
+                "this will be interpreted as tensor index, x[torch.tensor(seq)], which will result "
+                "either in an error or a different result (Triggered internally at "
+                "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:349.)",
+                UserWarning,
+                stacklevel=3,
             )
-        return [item], 1
-    if isinstance(item, list | np.ndarray) or isinstance(item, bool):
-        return _normalise(from_array(jnp.asarray(np.asarray(item))))
-    return [item], 1
+            return tuple(index)
+    return (index,)
 
 
-def _count_dims(items) -> int:
-    return sum(1 for i in items if i is not None and i is not Ellipsis and not isinstance(i, bool))
+def _as_index_tensor(item) -> Tensor:
+    if isinstance(item, Tensor):
+        return item
+    if isinstance(item, str):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    return from_array(jnp.asarray(np.asarray(item)))
+
+
+def _dims_used(item) -> int:
+    if item is None or item is Ellipsis or isinstance(item, bool):
+        return 0
+    if isinstance(item, Tensor | list | np.ndarray) and not _is_int(item):
+        tensor = _as_index_tensor(item)
+        if tensor.dtype._name in ("bool", "uint8"):
+            return max(tensor.ndim, 1) if tensor.ndim else 0
+    return 1
+
+
+def _check_type(item) -> None:
+    if isinstance(item, float | complex):
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+            f"valid indices (got {type(item).__name__})"
+        )
+
+
+def slice_view(tensor: Tensor, dim: int, item: slice, optimize: bool) -> Tensor:
+    """tensor[..., start:stop:step] along dim; a full slice is tensor itself when optimising."""
+    step = 1 if item.step is None else item.step
+    if step <= 0:
+        raise ValueError("step must be greater than zero")
+    start = 0 if item.start is None else item.start
+    stop = _INDEX_MAX if item.stop is None else item.stop
+    length = tensor.shape[dim]
+    if optimize and start == 0 and stop >= length and step == 1:
+        return tensor
+    start, stop, step = slice(start, stop, step).indices(length)
+    return _view("slice_dim", tensor, dim, start, max(stop, start), step)
+
+
+def _mask_indices(result: Tensor, dim: int, mask: Tensor) -> list:
+    """A bool mask over dims [dim, dim + mask.ndim) as one integer index tensor per dim."""
+    shape = tuple(result.shape)
+    for i, size in enumerate(mask.shape):
+        if dim + i >= len(shape) or size != shape[dim + i]:
+            raise IndexError(
+                f"The shape of the mask [{', '.join(map(str, mask.shape))}] at index {i} does not "
+                f"match the shape of the indexed tensor [{', '.join(map(str, shape))}] at index "
+                f"{dim + i}"
+            )
+    positions = np.nonzero(np.asarray(mask._value).astype(bool))
+    return [from_array(jnp.asarray(p, jnp.int64)) for p in positions]
+
+
+def apply_slicing(tensor: Tensor, items: tuple, optimize: bool):
+    """Basic indices applied as view ops; returns (view, per-dim tensor indices or [])."""
+    for item in items:
+        _check_type(item)
+    used = sum(_dims_used(item) for item in items)
+    if used > tensor.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {tensor.ndim}")
+    slicing = _Slicing(tensor, tensor.ndim - used, optimize)
+    for position, item in enumerate(items):
+        slicing.real = position  # torch's errors name the item's position in the index
+        slicing.apply(item)
+    return slicing.result, slicing.indices
+
+
+class _Slicing:
+    """Walks the index items: `dim` is the position in the result, `real` the item's."""
+
+    def __init__(self, tensor: Tensor, ellipsis_dims: int, optimize: bool):
+        self.result, self.indices = tensor, []
+        self.dim = self.real = 0
+        self.ellipsis_dims, self.optimize = ellipsis_dims, optimize
+
+    def apply(self, item) -> None:
+        if _is_int(item):
+            self._select(int(item))
+        elif isinstance(item, slice):
+            self.result = slice_view(self.result, self.dim, item, self.optimize)
+            self.dim += 1
+        elif item is Ellipsis:
+            self.dim += self.ellipsis_dims
+        elif item is None:
+            self.result = _view("unsqueeze", self.result, self.dim)
+            self.dim += 1
+        elif isinstance(item, bool):
+            self._bool(item)
+        else:
+            self._tensor(_as_index_tensor(item))
+
+    def _select(self, index: int) -> None:
+        size = self.result.shape[self.dim]
+        if not -size <= index < size:
+            raise IndexError(
+                f"index {index} is out of bounds for dimension {self.real} with size {size}"
+            )
+        self.result = _view("select", self.result, self.dim, index)
+
+    def _bool(self, value: bool) -> None:
+        """A bool index adds a dimension of size 1 (True) or 0 (False)."""
+        self.result = _view("unsqueeze", self.result, self.dim)
+        _put(self.indices, self.dim, from_array(jnp.zeros((int(value),), jnp.int64)))
+        self.dim += 1
+
+    def _tensor(self, index: Tensor) -> None:
+        mask = index.dtype._name in ("bool", "uint8")
+        if not mask and (index.is_floating_point() or index.is_complex()):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if index.ndim == 0:
+            return self._bool(bool(index.item())) if mask else self._select(int(index.item()))
+        if not mask:
+            _put(self.indices, self.dim, index)
+            self.dim += 1
+            return None
+        for k, part in enumerate(_mask_indices(self.result, self.dim, index)):
+            _put(self.indices, self.dim + k, part)
+        self.dim += index.ndim
+        return None
+
+
+def _put(indices: list, dim: int, tensor: Tensor) -> None:
+    indices.extend([None] * (dim + 1 - len(indices)))
+    indices[dim] = tensor
+
+
+def _check_bounds(result: Tensor, indices: list) -> None:
+    tensors = [t for t in indices if t is not None]
+    shapes = [tuple(t.shape) for t in tensors]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError(
+            "shape mismatch: indexing tensors could not be broadcast together with shapes "
+            + ", ".join(f"[{', '.join(map(str, s))}]" for s in shapes)
+        ) from None
+    ordinal = 0
+    for dim, index in enumerate(indices):
+        if index is None:
+            continue
+        size = result.shape[dim]
+        values = np.asarray(index._value)
+        bad = values[(values >= size) | (values < -size)]
+        if bad.size:
+            raise IndexError(
+                f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {ordinal} with "
+                f"size {size}"
+            )
+        ordinal += 1
 
 
 def getitem(self: Tensor, index):
-    items = _expand_index(index)
-    if all(_is_basic(i) for i in items):
-        return _basic_getitem(self, items)
-    flat, dims_used = [], 0
-    for item in items:
-        parts, ndims = _normalise(item)
-        flat.extend(parts)
-        dims_used += ndims if item is not None and item is not Ellipsis else 0
-    if dims_used > self.ndim:
-        raise IndexError(
-            f"too many indices for tensor of dimension {self.ndim}"
-        )
-    _check_bounds(self, flat)
-    return dispatch.call(TABLE["index"], (self, flat), {})
+    """Tensor.__getitem__."""
+    if index is None:
+        return _view("unsqueeze", self, 0)
+    if index is Ellipsis:
+        return _view("alias", self)
+    if _is_int(index):
+        return _select(self, 0, int(index))
+    if isinstance(index, slice):
+        return slice_view(self, 0, index, optimize=False)
+    result, indices = apply_slicing(self, _as_items(index), optimize=True)
+    if not indices:
+        return _view("alias", result) if result is self else result
+    _check_bounds(result, indices)
+    return dispatch.call(TABLE["index"], (result, indices), {})
 
 
-def _check_bounds(self: Tensor, flat) -> None:
-    if Ellipsis in [i for i in flat if not isinstance(i, Tensor)]:
+def _value_tensor(self: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, bool | int | float | complex | np.number | np.bool_):
+        return from_array(jnp.asarray(value, self._value.dtype))
+    raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+
+
+def _without_leading_ones(tensor: Tensor) -> tuple:
+    shape = tuple(tensor.shape)
+    keep = 0
+    while keep < len(shape) and shape[keep] == 1:
+        keep += 1
+    return shape[keep:]
+
+
+def copy_to(dst: Tensor, src: Tensor) -> None:
+    """dst = src as torch's assignment does it: copy_, fill_ for a 0-d src, else broadcast."""
+    if src.dtype != dst.dtype and not src.requires_grad:
+        # A constant cast up front: it still shows as a (None, 0) input, as in torch.
+        src = from_array(src._value.astype(dst._value.dtype))
+    if tuple(dst.shape) == tuple(src.shape):
+        call_inplace(TABLE["copy"], dst, (src,), {})
         return
-    dim = 0
-    for item in flat:
-        if item is None:
-            continue
-        if dim >= self.ndim:
-            return
-        size = self.shape[dim]
-        if isinstance(item, Tensor) and item.numel():
-            values = np.asarray(item._value)
-            bad = values[(values >= size) | (values < -size)]
-            if bad.size:
-                raise IndexError(
-                    f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {dim} with "
-                    f"size {size}"
-                )
-        elif isinstance(item, int | np.integer) and not -size <= item < size:
-            raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {size}")
-        dim += 1
-
-
-def _basic_getitem(self: Tensor, items):
-    n_used = _count_dims(items)
-    if n_used > self.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
-    result, dim = self, 0
-    for item in items:
-        if item is Ellipsis:
-            dim += self.ndim - n_used
-        elif item is None:
-            result = result.unsqueeze(dim)
-            dim += 1
-        elif isinstance(item, bool):
-            result = result.unsqueeze(dim) if item else result.unsqueeze(dim)[:0]
-            dim += 1
-        elif isinstance(item, int | np.integer):
-            result = result.select(dim, int(item))
-        else:
-            start, stop, step = item.start, item.stop, item.step
-            if step is not None and step <= 0:
-                raise ValueError("step must be greater than zero")
-            if start is None and stop is None and step is None:
-                dim += 1
-                continue
-            size = result.shape[dim]
-            start, stop, step = slice(start, stop, step).indices(size)
-            stop = max(stop, start)
-            result = dispatch.call(TABLE["slice_dim"], (result, dim, start, stop, step), {})
-            dim += 1
-    return result if result is not self else dispatch.call(TABLE["alias"], (self,), {})
+    if src.ndim == 0:
+        call_inplace(TABLE["fill"], dst, (src,), {})
+        return
+    src = src.view(*_without_leading_ones(src))
+    if tuple(src.shape) != tuple(dst.shape):
+        src = src.expand(*dst.shape)
+    call_inplace(TABLE["copy"], dst, (src,), {})
 
 
 def setitem(self: Tensor, index, value) -> None:
-    items = _expand_index(index)
-    flat = []
-    for item in items:
-        flat.extend(_normalise(item)[0] if not _is_basic(item) else [item])
-    _check_bounds(self, flat)
-    if not isinstance(value, Tensor):
-        value = from_array(jnp.asarray(value, self._value.dtype))
-    name = "CopySlices" if all(_is_basic(i) for i in items) else "IndexPutBackward0"
-    call_inplace(TABLE["index_put"], self, (flat, value), {}, grad_fn_name=name)
+    """Tensor.__setitem__."""
+    value = _value_tensor(self, value)
+    if index is False:
+        return
+    if index is Ellipsis:
+        return copy_to(self, value)
+    if index is None or index is True:
+        return copy_to(_view("unsqueeze", self, 0), value)
+    if _is_int(index):
+        return copy_to(_select(self, 0, int(index)), value)
+    if isinstance(index, slice):
+        return copy_to(slice_view(self, 0, index, optimize=True), value)
+    sliced, indices = apply_slicing(self, _as_items(index), optimize=True)
+    if not indices:
+        return copy_to(sliced, value)
+    _check_bounds(sliced, indices)
+    stripped = _without_leading_ones(value)
+    values = value.view(*stripped) if len(stripped) != value.ndim else value
+    _check_index_put(sliced, indices, values)
+    call_inplace(TABLE["index_put"], sliced, (indices, values), {})
+    return None
+
+
+def _check_index_put(sliced: Tensor, indices: list, values: Tensor) -> None:
+    arrays = [None if t is None else np.asarray(t._value) for t in indices]
+    target = np.zeros(tuple(sliced.shape), np.bool_)[_full_index(arrays)].shape
+    try:
+        fits = np.broadcast_shapes(tuple(values.shape), target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape [{', '.join(map(str, values.shape))}] cannot "
+            f"be broadcast to indexing result of shape [{', '.join(map(str, target))}]"
+        )
+    if values.dtype != sliced.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_word(sliced)} for the destination and {_word(values)} for the source."
+        )
+
+
+def _word(tensor: Tensor) -> str:
+    from .reduction import type_word
+
+    return type_word(tensor._value.dtype)

@@ -92,6 +92,12 @@ def _not_implemented(kernel: str, dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{type_word(dtype)}'")
 
 
+def _refuse_bool(array, kernel: str) -> None:
+    """torch has no bool kernel for this op (the promoted operands are both bool)."""
+    if getattr(array, "dtype", None) == jnp.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 @op(grad_fn="AddBackward0", **_BINARY)
 @_broadcasting
 def add(input, other, *, alpha=1):
@@ -162,18 +168,21 @@ _FLOOR_DIVIDE_BLOCKED = no_derivative("aten::floor_divide")
 @op(grad_fn="NotImplemented", **_BINARY)  # torch records a node whose backward raises
 @_broadcasting
 def floor_divide(input, other):
+    _refuse_bool(input, "div_floor_cpu")
     return _FLOOR_DIVIDE_BLOCKED(jnp.floor_divide(input, other))
 
 
 @op(grad_fn=_by_argument("RemainderBackward1", "RemainderBackward0"), **_BINARY)
 @_broadcasting
 def remainder(input, other):
+    _refuse_bool(input, "remainder_cpu")
     return jnp.remainder(input, other)
 
 
 @op(grad_fn=_by_argument("FmodBackward1", "FmodBackward0"), **_BINARY)
 @_broadcasting
 def fmod(input, other):
+    _refuse_bool(input, "fmod_cpu")
     return jnp.fmod(input, other)
 
 
@@ -216,6 +225,8 @@ def fmin(input, other):
 @_tensor_other
 @_broadcasting
 def hypot(input, other):
+    if not jnp.issubdtype(input.dtype, jnp.inexact):
+        raise _not_implemented("hypot", input.dtype)
     return jnp.hypot(input, other)
 
 
@@ -292,6 +303,8 @@ def _pow_name(args, kwargs):
 
 @op(grad_fn=_pow_name, tensors=("input",), promote=PROMOTE_BINARY, inplace=True)
 def pow(input, exponent):
+    if hasattr(exponent, "dtype"):  # tensor ** tensor: both promoted to one dtype
+        _refuse_bool(input, "pow")
     if not hasattr(exponent, "dtype"):
         if isinstance(exponent, float) and not jnp.issubdtype(input.dtype, jnp.inexact):
             input = _default_float(input)
@@ -448,7 +461,8 @@ _SAME_DTYPE_UNARY = {
 }  # fmt: skip
 for _name, (_fn, _grad) in _SAME_DTYPE_UNARY.items():
     _unary(_name, _fn, _grad, promote=None,
-           inplace_function=_name not in ("sign", "sgn", "absolute"))  # fmt: skip
+           inplace_function=_name not in ("sign", "sgn", "absolute"),
+           saves="output" if _name == "relu" else "inputs")  # fmt: skip  # relu saves its result
 
 
 @op(grad_fn=lambda args, kwargs: "RoundBackward1" if kwargs.get("decimals") else "RoundBackward0",

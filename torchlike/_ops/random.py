@@ -19,12 +19,22 @@ from . import random_exact as exact
 from . import random_jax as jr
 from .creation import finish
 from .random_args import (
-    check_generator, check_method_generator, check_requires_grad, invalid_combination,
-    parse_randint, parse_randperm_n, parse_size,
-)  # fmt: skip
+    check_generator,
+    check_method_generator,
+    check_requires_grad,
+    invalid_combination,
+    parse_randint,
+    parse_randperm_n,
+    parse_size,
+)
 from .random_fill import (
-    contiguous_strides, draw, draw_in_fill_order, fill, like_strides, record_constant,
-)  # fmt: skip
+    contiguous_strides,
+    draw,
+    draw_in_fill_order,
+    fill,
+    like_strides,
+    record_constant,
+)
 
 _FACTORY_DEFAULTS = {"out": None, "dtype": None, "layout": None, "device": None,
                      "requires_grad": False, "pin_memory": False}  # fmt: skip
@@ -92,7 +102,8 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
 
 
 def randint(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None,
-            layout=None, device=None, requires_grad=False, pin_memory=False, **unknown):  # fmt: skip
+            layout=None, device=None, requires_grad=False, pin_memory=False,
+            **unknown):  # fmt: skip
     """torch.randint(high, size) / torch.randint(low, high, size): integers in [low, high)."""
     given = _given(low=low, high=high, size=size, generator=generator, out=out, dtype=dtype,
                    device=device, **unknown)  # fmt: skip
@@ -184,7 +195,7 @@ def normal(mean, std=None, size=None, *, generator=None, out=None, dtype=None, l
         return _into(out, _normal_tensor(mean, 1.0 if std is None else std, generator))
     if std is None or size is None or not isinstance(size, list | tuple):
         raise invalid_combination("normal", args, given)
-    shape = parse_size("normal", tuple(size), None)
+    shape = parse_size("normal", (tuple(size),), None)
     dtype = _dtype_or(dtype, out, dt.get_default_dtype())
     mean, std = float(mean), float(std)
     values = draw(generator, shape, lambda st, s: exact.normal(st, s, dtype, mean, std),
@@ -230,12 +241,18 @@ def bernoulli(input, p=None, *, generator=None, out=None):
                       lambda key, s: jr.bernoulli(key, float(p), s, dtype))  # fmt: skip
         return _into(out, finish(values, dtype, input.device))
     if is_jax_prng_enabled():
-        _check_probabilities(_host(input))
+        _check_probabilities(_probabilities(input))
         values = jr.bernoulli(gen._next_key(), input._value, shape, dtype)
     else:
-        values = rng.bernoulli_tensor(gen._state, _host(input))
+        values = rng.bernoulli_tensor(gen._state, _probabilities(input))
     result = record_constant(finish(values, dtype, input.device), [input], "BernoulliBackward0")
     return _into(out, result)
+
+
+def _probabilities(p: Tensor) -> np.ndarray:
+    # torch compares 16-bit float probabilities as floats (one 32-bit draw each).
+    probs = _host(p)
+    return probs.astype(np.float32) if p.dtype._name in ("float16", "bfloat16") else probs
 
 
 def _check_probabilities(probs: np.ndarray) -> None:
@@ -319,9 +336,9 @@ def _bernoulli_(self, p=0.5, *, generator=None):
 
 def _bernoulli_tensor_(self, p: Tensor, generator):
     shape = tuple(self.shape)
-    expanded = _expand_probs(_host(p), shape)  # torch's expand error
+    expanded = _expand_probs(_probabilities(p), shape)  # torch's expand error
     if is_jax_prng_enabled():
-        _check_probabilities(_host(p))
+        _check_probabilities(_probabilities(p))
 
     def draw_exact(state, s, contiguous):
         if s != shape:

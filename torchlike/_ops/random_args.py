@@ -158,7 +158,7 @@ def parse_randint(args: tuple, low, high, size, kwargs) -> tuple[int, int, tuple
         raise invalid_combination("randint", args, kwargs)
     if not isinstance(size, list | tuple):
         raise invalid_combination("randint", args, kwargs)
-    return int(low), int(high), parse_size("randint", tuple(size), None)
+    return int(low), int(high), parse_size("randint", (tuple(size),), None)
 
 
 def parse_randperm_n(n) -> int:

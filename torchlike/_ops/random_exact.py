@@ -48,7 +48,12 @@ def normal(gen: CPUGeneratorState, shape, dtype: dt.dtype, mean=0.0, std=1.0, co
     if count == 0:
         return np.empty(shape, dtype._np)
     values = normal_scalar_path(gen, count, np.float64, float(mean), float(std))
-    return values.astype(dtype._np).reshape(shape)
+    return _from_double(values, dtype).reshape(shape)
+
+
+def _from_double(values: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+    # c10's Half and BFloat16 are built from float, so a double is rounded to float first.
+    return values.astype(np.float32).astype(dtype._np)
 
 
 def _half_normal_vector(gen: CPUGeneratorState, count: int, mean, std) -> np.ndarray:
@@ -79,7 +84,7 @@ def continuous(sampler, gen: CPUGeneratorState, shape, dtype: dt.dtype, *params)
     """exponential/cauchy/log_normal/geometric: drawn in double, rounded to dtype once."""
     if _half_digits(dtype) is None:
         return sampler(gen, shape, dtype._np, *params)
-    return sampler(gen, shape, np.float64, *params).astype(dtype._np)
+    return _from_double(sampler(gen, shape, np.float64, *params), dtype)
 
 
 def bernoulli_scalar(gen: CPUGeneratorState, shape, p, dtype: dt.dtype) -> np.ndarray:

@@ -7,10 +7,10 @@ import numpy as np
 
 from .. import _grad_mode
 from .. import _random as rng
-from .._autograd import graph
 from .._tensor import Tensor
 from ..random import as_generator, is_jax_prng_enabled
-from .inplace import _refresh_checks, _ThroughView, check_inplace_allowed
+from . import inplace
+from .dispatch import apply_fn
 
 
 def contiguous_strides(shape) -> tuple[int, ...]:
@@ -68,8 +68,8 @@ def check_no_internal_overlap(tensor: Tensor, strides) -> None:
             )
 
 
-class Constant:
-    """A recorded function whose output ignores its inputs, so every gradient through it is 0."""
+class _Sample:
+    """fn(*inputs) -> the sampled array: its output ignores its inputs, so their gradients are 0."""
 
     __slots__ = ("value", "key")
 
@@ -78,27 +78,6 @@ class Constant:
 
     def __call__(self, *arrays):
         return self.value
-
-
-def overwrite(target: Tensor, values, grad_fn_name: str) -> Tensor:
-    """Write sampled values into target in place, recording a zero-gradient node if needed."""
-    array = jnp.asarray(values, target._value.dtype)
-    record = _grad_mode._state.enabled and target.requires_grad
-    node = None
-    if record and target._view is None:
-        node = graph.record(Constant(array), [target], [target._value], [target], grad_fn_name)
-    elif record:
-        base = target._base
-        through = _ThroughView(Constant(array), target._view)
-        node = graph.record(through, [base], [base._value], [base], "CopySlices")
-    target._write(array)
-    if node is not None:
-        _refresh_checks(node, target)
-        if target._view is not None:
-            view_node = graph.record(target._view.apply, [target._base], [target._base._value],
-                                     [target], "AsStridedBackward0")  # fmt: skip
-            view_node.saved_checks = []
-    return target
 
 
 def draw(generator, shape, draw_exact, draw_jax):
@@ -117,7 +96,7 @@ def draw(generator, shape, draw_exact, draw_jax):
 def fill(target: Tensor, grad_fn_name: str, generator, draw_exact, draw_jax) -> Tensor:
     """An in-place sampler: torch's checks, then draw_exact(state, shape, contiguous) values
     placed in torch's fill order, or draw_jax(key, shape) values in JAX mode."""
-    check_inplace_allowed(target)
+    inplace.check_inplace_allowed(target)
     shape = tuple(target.shape)
     strides = target.stride() if target._view is not None else contiguous_strides(shape)
     check_no_internal_overlap(target, strides)
@@ -127,12 +106,13 @@ def fill(target: Tensor, grad_fn_name: str, generator, draw_exact, draw_jax) -> 
         values = draw_jax(gen._next_key(), shape)
     else:
         values = draw_in_fill_order(lambda s, c: draw_exact(gen._state, s, c), shape, strides)
-    return overwrite(target, values, grad_fn_name)
+    sample = jnp.asarray(values, target._value.dtype)
+    return inplace.overwrite(target, _Sample(sample), grad_fn_name)
 
 
 def record_constant(result: Tensor, leaves, grad_fn_name: str) -> Tensor:
     """Give a sampled result a zero-gradient grad_fn when one of its tensor inputs needs grad."""
     if _grad_mode._state.enabled and any(leaf.requires_grad for leaf in leaves):
         arrays = [leaf._value for leaf in leaves]
-        graph.record(Constant(result._value), leaves, arrays, [result], grad_fn_name)
+        return apply_fn(_Sample(result._value), leaves, arrays, grad_fn_name)
     return result

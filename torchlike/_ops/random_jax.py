@@ -2,9 +2,12 @@
 
 Each function takes a fresh key (split off the generator's key per call) and returns a jax
 array of the requested shape and dtype. The distributions are torch's; the numbers are not.
+The float kernels are jitted per (shape, dtype), so one sampler call is one XLA launch.
 """
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -12,20 +15,33 @@ import numpy as np
 
 from .. import _dtype as dt
 
+_static_shape_dtype = functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+
 
 def _float(dtype: dt.dtype):
     return dtype._np
 
 
-def uniform(key, shape, dtype: dt.dtype, low=0.0, high=1.0):
-    values = jax.random.uniform(key, shape, _float(dtype), low, high)
+@_static_shape_dtype
+def _uniform(key, low, high, *, shape, dtype):
+    values = jax.random.uniform(key, shape, dtype, low, high)
     # torch's interval is [low, high): a value rounded up onto high becomes low.
-    return jnp.where(values >= jnp.asarray(high, values.dtype), jnp.asarray(low, values.dtype), values)
+    return jnp.where(values >= high.astype(dtype), low.astype(dtype), values)
+
+
+@_static_shape_dtype
+def _normal(key, mean, std, *, shape, dtype):
+    return jax.random.normal(key, shape, dtype) * std.astype(dtype) + mean.astype(dtype)
+
+
+def uniform(key, shape, dtype: dt.dtype, low=0.0, high=1.0):
+    bounds = np.float64(low), np.float64(high)
+    return _uniform(key, *bounds, shape=tuple(shape), dtype=np.dtype(_float(dtype)))
 
 
 def normal(key, shape, dtype: dt.dtype, mean=0.0, std=1.0):
-    values = jax.random.normal(key, shape, _float(dtype))
-    return values * jnp.asarray(std, values.dtype) + jnp.asarray(mean, values.dtype)
+    params = np.float64(mean), np.float64(std)
+    return _normal(key, *params, shape=tuple(shape), dtype=np.dtype(_float(dtype)))
 
 
 def normal_tensor(key, mean, std, shape, dtype: dt.dtype):

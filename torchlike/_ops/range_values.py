@@ -2,8 +2,8 @@
 
 PyTorch computes these with a fixed recipe (accumulate type, two-sided linspace formula,
 vector chunks for arange) compiled with fused multiply-add on x86-64 AVX2 builds; the
-helpers below reproduce that recipe on the host with numpy, including a correctly rounded
-FMA (Boldo and Melquiond's emulation through round-to-odd).
+helpers below reproduce that recipe on the host with numpy and the correctly rounded FMA
+of torchlike._random.exact_fma.
 """
 
 from __future__ import annotations
@@ -13,44 +13,17 @@ import math
 import numpy as np
 
 from .. import _dtype as dt
+from .._random import exact_fma
 
-_SPLITTER = 134217729.0  # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
 _VECTOR_BYTES = 32  # one AVX2 register: arange writes chunks of 32 bytes
 _F64 = np.float64
 
 
-def _two_sum(a, b):
-    total = a + b
-    b_part = total - a
-    return total, (a - (total - b_part)) + (b - b_part)
-
-
-def _two_product(a, b):
-    product = a * b
-    a_t, b_t = _SPLITTER * a, _SPLITTER * b
-    a_hi, b_hi = a_t - (a_t - a), b_t - (b_t - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    return product, ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-
-
-def _add_round_to_odd(a, b):
-    """a + b rounded to odd: an inexact sum keeps an odd last bit, so a later rounding is exact."""
-    total, error = _two_sum(a, b)
-    even = (total.view(np.int64) & 1) == 0
-    toward = np.where(error > 0, np.inf, -np.inf)
-    return np.where((error != 0) & even, np.nextafter(total, toward), total)
-
-
 def fma(a, b, c, dtype):
     """a * b + c rounded once to `dtype` (float32 or float64), as an FMA instruction does."""
-    a, b, c = (np.asarray(v, dtype).astype(_F64) for v in (a, b, c))
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.dtype(dtype) == np.float32:
-            # The float32 product is exact in float64; one round-to-odd sum, then one rounding.
-            return _add_round_to_odd(a * b, c).astype(np.float32)
-        high, low = _two_product(a, b)
-        sum_high, sum_low = _two_sum(c, high)
-        return sum_high + _add_round_to_odd(sum_low, low)
+    if np.dtype(dtype) == np.float32:
+        return exact_fma.fma32(a, b, c)
+    return exact_fma.fma64(a, b, c)
 
 
 def float_to_int(values, target: np.dtype) -> np.ndarray:
@@ -96,6 +69,8 @@ def _two_sided(start, end, step, steps, compute):
     index = np.arange(steps)
     from_start = compute(step, index, start)
     from_end = compute(-step, steps - index - 1, end)
+    if np.isnan(step):
+        from_end = np.full_like(from_end, step)  # x86 propagates the NaN operand, sign kept
     return np.where(index < steps // 2, from_start, from_end)
 
 

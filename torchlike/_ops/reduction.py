@@ -245,12 +245,12 @@ _scan("cumprod", jnp.cumprod)
 
 
 # ----- softmax and losses: rows torch.nn.functional builds on ---------------------------------
-@op(grad_fn="SoftmaxBackward0")
+@op(grad_fn="SoftmaxBackward0", saves="output")
 def softmax(input, dim, dtype=None):
     return jax.nn.softmax(_cast(input, dtype), axis=axes(dim, input.ndim))
 
 
-@op(grad_fn="LogSoftmaxBackward0")
+@op(grad_fn="LogSoftmaxBackward0", saves="output")
 def log_softmax(input, dim, dtype=None):
     return jax.nn.log_softmax(_cast(input, dtype), axis=axes(dim, input.ndim))
 

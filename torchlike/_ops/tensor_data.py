@@ -27,6 +27,27 @@ _CHECKED_NAMES = {
 }  # fmt: skip
 
 
+def parser_type_name(value) -> str:
+    """The type name torch's argument parser prints for a value."""
+    from .._device import device
+
+    if isinstance(value, dt.dtype):
+        return "torch.dtype"
+    if isinstance(value, device):
+        return "torch.device"
+    return type(value).__name__
+
+
+def invalid_arguments(function: str, args, kwargs, expected: str) -> TypeError:
+    """torch's "received an invalid combination of arguments" TypeError."""
+    got = [parser_type_name(a) for a in args]
+    got += [f"{k}={parser_type_name(v)}" for k, v in kwargs.items()]
+    return TypeError(
+        f"{function}() received an invalid combination of arguments - got ({', '.join(got)}), "
+        f"but expected one of:\n{expected}"
+    )
+
+
 def is_sequence(obj) -> bool:
     if isinstance(obj, np.ndarray):
         return obj.ndim > 0
@@ -66,16 +87,21 @@ def _scalar_dtype(obj) -> dt.dtype:
     raise RuntimeError(f"Could not infer dtype of {type(obj).__name__}")
 
 
-def infer_dtype(data) -> dt.dtype | None:
-    """torch.tensor's dtype for data: promote_types over every element (None when empty)."""
+def infer_dtype(data) -> dt.dtype:
+    """torch.tensor's dtype for data: promote_types over every element.
+
+    An empty sequence counts as the default dtype, so [[], [1]] is float32 like torch's.
+    """
     if not is_sequence(data) or isinstance(data, np.ndarray):
         return _scalar_dtype(data)
+    if not len(data):
+        return dt.get_default_dtype()
     kinds = set(map(type, data))
     if kinds <= _PY_SCALARS:
         # Fast path for a flat list of Python numbers.
         found = [_scalar_dtype(k()) for k in (bool, int, float, complex) if k in kinds]
     else:
-        found = [d for d in map(infer_dtype, data) if d is not None]
+        found = list(map(infer_dtype, data))
     result = None
     for d in found:
         result = d if result is None else dt.promote_types(result, d)

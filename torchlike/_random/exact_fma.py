@@ -103,6 +103,12 @@ def fma64(a, b, c) -> np.ndarray:
         sum_hi, sum_lo = two_sum(c, prod_hi)
         tail, tail_err = two_sum(sum_lo, prod_lo)
         result = np.array(sum_hi + _to_odd(np.array(tail), tail_err))
+    # Adding zero error terms loses a zero's sign: a zero product gives fl(a*b + c) = fma, and
+    # an exact cancellation of nonzero terms is +0 under round to nearest.
+    zero = result == 0
+    if zero.any():
+        exact_zero_product = (a == 0) | (b == 0)
+        result[zero] = np.where(exact_zero_product, a * b + c, 0.0)[zero]
     # Dekker's product is exact only away from underflow and overflow: do those exactly.
     magnitude = np.abs(prod_hi)
     hard = (magnitude < _EFT_TINY) & (a != 0) & (b != 0)

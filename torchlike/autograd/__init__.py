@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from .._autograd.engine import backward, grad
 from .._grad_mode import (
-    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
 )  # fmt: skip
 from . import functional, graph, profiler
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import set_detect_anomaly, detect_anomaly
+from .grad_mode import detect_anomaly, set_detect_anomaly
 
 Variable = None  # replaced below: torch.autograd.Variable is Tensor
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from .. import _grad_mode
-from .._autograd import graph
+from .._autograd import graph, saved, views
 from .._tensor import Tensor, from_array
 
 
@@ -11,26 +13,36 @@ class FunctionCtx:
     """The ctx object passed to a custom Function's forward and backward."""
 
     def __init__(self):
-        self.to_save = ()
+        self._saved = ()
+        self._released = False
         self.needs_input_grad = ()
         self.materialize_grads = True
         self.dirty = ()
         self.non_differentiable = ()
 
     def save_for_backward(self, *tensors):
-        self.to_save = tensors
+        """FunctionCtx.save_for_backward: tensors the backward reads, checked for in-place use."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{tensors.index(t)} is of type {type(t).__name__}"
+                )
+        self._saved = tuple(
+            None if t is None else [t, t._storage, t._storage.version, None] for t in tensors
+        )
+
+    def save_for_forward(self, *tensors):
+        self.saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
-        if self.to_save is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or if "
-                "you need to access saved tensors after calling backward."
-            )
-        return self.to_save
+        if self._released:
+            raise RuntimeError(saved.SECOND_BACKWARD)
+        for entry in self._saved:
+            if entry is not None and entry[1].version != entry[2]:
+                _raise_modified(entry)
+        return tuple(None if entry is None else entry[0] for entry in self._saved)
 
     def mark_dirty(self, *tensors):
         self.dirty = tensors
@@ -42,33 +54,87 @@ class FunctionCtx:
         self.materialize_grads = value
 
 
+def _raise_modified(entry) -> None:
+    tensor, storage, version, output_of = entry
+    if output_of is None:
+        saved._raise(tensor, version, storage.version)
+    node, nr = output_of
+    where = f", which is output {nr} of {saved.friendly_name(node)},"
+    saved._raise_text(tensor.type(), tuple(tensor.shape), where, version, storage.version)
+
+
 class FunctionNode(graph.Node):
     """The grad_fn of a custom Function's outputs: calls the user's backward."""
 
-    __slots__ = ("ctx", "function_cls", "input_positions", "n_outputs", "out_avals")
+    __slots__ = ("ctx", "function_cls", "input_positions", "n_outputs", "out_avals",
+                 "input_avals")  # fmt: skip
 
     def apply_backward(self, grads, create_graph):
         import jax.numpy as jnp
 
         grad_tensors = []
         for g, (shape, dtype) in zip(grads, self.out_avals):
-            if g is None and self.ctx.materialize_grads:
+            if g is None and self.ctx.materialize_grads and dtype is not None:
                 g = jnp.zeros(shape, dtype)
-            grad_tensors.append(None if g is None else g if isinstance(g, Tensor) else from_array(g))
+            if g is not None and not isinstance(g, Tensor):
+                g = from_array(g)
+            grad_tensors.append(g)
         with _grad_mode.set_grad_enabled(create_graph):
             result = self.function_cls.backward(self.ctx, *grad_tensors)
-        if not isinstance(result, tuple):
-            result = (result,)
+        return self._validate(result)
+
+    def _validate(self, result) -> list:
+        """torch's checks on what a custom backward returns: count, then shapes."""
+        result = result if isinstance(result, tuple) else (result,)
         n_args = len(self.ctx.needs_input_grad)
-        if len(result) < n_args:
+        if len(result) > n_args and all(r is None for r in result[n_args:]):
+            result = result[:n_args]
+        if len(result) != n_args:
             raise RuntimeError(
                 f"function {type(self).__name__} returned an incorrect number of gradients "
                 f"(expected {n_args}, got {len(result)})"
             )
-        return [result[i] for i in self.input_positions]
+        grads = []
+        for position, (shape, dtype) in zip(self.input_positions, self.input_avals):
+            g = result[position]
+            if isinstance(g, Tensor) and tuple(g.shape) != shape:
+                if not _expandable(shape, tuple(g.shape)):
+                    raise RuntimeError(
+                        f"Function {type(self).__name__} returned an invalid gradient at index "
+                        f"{position} - got [{', '.join(map(str, g.shape))}] but expected shape "
+                        f"compatible with [{', '.join(map(str, shape))}]"
+                    )
+                g = _sum_to(g, shape)
+            if isinstance(g, Tensor) and g._value.dtype != dtype:
+                g = g.to(_torch_dtype(dtype))
+            grads.append(g)
+        return grads
 
     def release(self):
-        self.ctx.to_save = None
+        self.ctx._released = True
+
+    def name(self) -> str:
+        return type(self).__name__
+
+
+def _expandable(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
+
+
+def _sum_to(g: Tensor, shape: tuple) -> Tensor:
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(dim=dims, keepdim=False).reshape(shape) if dims else g
+
+
+def _torch_dtype(np_dtype):
+    from .. import _dtype as dt
+
+    return dt._BY_NP[np_dtype]
 
 
 class _FunctionMeta(type):
@@ -101,6 +167,7 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Function.apply: run forward without recording, then connect one backward node."""
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         uses_setup = cls.setup_context is not Function.setup_context
@@ -110,36 +177,115 @@ class Function(metaclass=_FunctionMeta):
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
-        outputs = output if isinstance(output, tuple) else (output,)
-        if _grad_mode.is_grad_enabled() and any(ctx.needs_input_grad):
-            _connect(cls, ctx, args, outputs)
-        return output
+        is_tuple = isinstance(output, tuple)
+        outputs = list(output) if is_tuple else [output]
+        record = _grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
+        outputs = _wrap_outputs(cls, ctx, args, outputs, record)
+        return tuple(outputs) if is_tuple else outputs[0]
 
 
-def _connect(cls, ctx, args, outputs):
+def _wrap_outputs(cls, ctx, args, outputs, record: bool) -> list:
+    """Connect the outputs to a new node (inputs returned as-is become views of them)."""
+    dirty = {id(t) for t in ctx.dirty}
+    for t in ctx.dirty:
+        t._storage.version += 1
+    input_ids = {id(a) for a in args if isinstance(a, Tensor)}
+    if not record:
+        return outputs
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     node = cls._backward_cls(tuple(graph.edge_of(args[i]) for i in positions))
     node.ctx, node.function_cls, node.input_positions = ctx, cls, positions
+    node.input_avals = [(tuple(args[i].shape), args[i]._value.dtype) for i in positions]
     node.n_outputs = len(outputs)
     node.out_avals = []
     non_diff = {id(t) for t in ctx.non_differentiable}
+    wrapped = []
     for nr, out in enumerate(outputs):
         if not isinstance(out, Tensor):
             node.out_avals.append(((), None))
+            wrapped.append(out)
             continue
+        if id(out) in input_ids and id(out) not in dirty:
+            out = _alias_in_function(out)
+        elif out._view_meta is not None and id(out) not in dirty:
+            out._view_meta.creation = views.IN_CUSTOM_FUNCTION
         node.out_avals.append((out._value.shape, out._value.dtype))
-        if id(out) in non_diff or not graph.is_float_dtype(out.dtype):
+        if id(out) not in non_diff and graph.is_float_dtype(out.dtype):
+            out._grad_fn, out._output_nr = node, nr
+            if out._view_meta is not None:
+                out._view_meta.attr_version = out._storage.version
+        wrapped.append(out)
+    _mark_saved_outputs(ctx, node, outputs)
+    return wrapped
+
+
+def _alias_in_function(tensor: Tensor) -> Tensor:
+    """An input returned as-is: torch hands back a view of it, not the same tensor."""
+    from .._ops import FUNCTIONS
+
+    with _grad_mode.no_grad():
+        alias = FUNCTIONS["alias"](tensor)
+    alias._view_meta.creation = views.IN_CUSTOM_FUNCTION
+    return alias
+
+
+def _mark_saved_outputs(ctx, node, outputs) -> None:
+    """A saved output's version error names this Function's node; versions count from here."""
+    output_nr = {id(t): nr for nr, t in enumerate(outputs) if isinstance(t, Tensor)}
+    for entry in ctx._saved:
+        if entry is None:
             continue
-        if any(out is a for a in args) and id(out) not in {id(t) for t in ctx.dirty}:
-            continue
-        out._grad_fn, out._output_nr = node, nr
+        entry[2] = entry[1].version
+        nr = output_nr.get(id(entry[0]))
+        if nr is not None:
+            entry[3] = (node, nr)
+
+
+class DelayedError(graph.Node):
+    """The grad_fn that makes a second differentiation of a once_differentiable backward fail."""
+
+    __slots__ = ("message", "n_outputs")
+
+    def apply_backward(self, grads, create_graph):
+        raise RuntimeError(self.message)
 
 
 def once_differentiable(fn):
-    """torch.autograd.function.once_differentiable (backward runs without recording)."""
+    """torch.autograd.function.once_differentiable: backward runs without recording."""
 
+    @functools.wraps(fn)
     def wrapper(ctx, *args):
         with _grad_mode.no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not _grad_mode.is_grad_enabled():
+            return outputs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        return _delay_error(outputs)
 
     return wrapper
+
+
+def _delay_error(outputs):
+    is_tuple = isinstance(outputs, tuple)
+    items = outputs if is_tuple else (outputs,)
+    node = DelayedError(tuple((None, 0) for _ in items))
+    node.message = (
+        "trying to differentiate twice a function that was marked with @once_differentiable"
+    )
+    node.n_outputs = len(items)
+    wrapped = []
+    for nr, item in enumerate(items):
+        if isinstance(item, Tensor) and graph.is_float_dtype(item.dtype):
+            item = from_array(item._value)
+            item._grad_fn, item._output_nr = node, nr
+        wrapped.append(item)
+    return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+class InplaceFunction(Function):
+    """torch.autograd.function.InplaceFunction."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace

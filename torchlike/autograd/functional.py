@@ -1,173 +1,157 @@
-"""torch.autograd.functional computed with JAX's transforms (jacrev, jacfwd, jvp, vjp, hessian).
+"""torch.autograd.functional computed with JAX's transforms (jacrev, jacfwd, jvp, vjp).
 
-The user's function runs on tensors wrapping JAX tracers, so it is differentiated by JAX
-as a whole. With create_graph=True the whole transform is recorded as one graph node, so
-its result can be differentiated again.
+The user's function runs on tensors wrapping JAX tracers, so JAX differentiates it as a
+whole; outside jit those tracers still carry concrete values, so Python control flow on
+`.item()` or `bool(tensor)` works. With create_graph=True the whole transform is recorded
+as one graph node, so its result can be differentiated again. strict=True replays the
+function on the recording autograd to raise torch's independence errors (_strict.py).
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
 from .._ops.dispatch import apply_fn
+from .._size import Size
 from .._tensor import Tensor, from_array
+from . import _strict
+
+_STRATEGY_TEXT = (
+    'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your function '
+    'has more outputs than inputs, "forward-mode" tends to be more performant. Otherwise, '
+    'prefer to use "reverse-mode".'
+)
+_FORWARD_NEEDS_VECTORIZE = (
+    "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented for "
+    "`vectorize=True`."
+)
+_FORWARD_NO_CREATE_GRAPH = (
+    'torch.autograd.functional.jacobian: `create_graph=True` and `strategy="forward-mode"` '
+    "are not supported together (yet). Please either set `create_graph=False` or "
+    '`strategy="reverse-mode"`.'
+)
+_FORWARD_NO_STRICT = (
+    'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are not '
+    "supported together (yet). Please either set `strict=False` or "
+    '`strategy="reverse-mode"`.'
+)
 
 
-def _as_tuple(inputs, arg_name: str, fn_name: str):
-    is_tuple = isinstance(inputs, tuple | list)
-    items = tuple(inputs) if is_tuple else (inputs,)
+def _as_tuple(value, arg_name: str, fn_name: str):
+    """(whether value was a tuple, value as a tuple of tensors), with torch's type errors."""
+    is_tuple = isinstance(value, tuple)
+    items = value if is_tuple else (value,)
     for i, item in enumerate(items):
         if not isinstance(item, Tensor):
-            if is_tuple:
-                raise TypeError(
-                    f"The {arg_name} given to {fn_name} must be either a Tensor or a tuple of "
-                    f"Tensors but the value at index {i} has type {type(item).__name__}."
-                )
+            where = f"value at index {i}" if is_tuple else f"given {arg_name}"
             raise TypeError(
                 f"The {arg_name} given to {fn_name} must be either a Tensor or a tuple of Tensors "
-                f"but the given {arg_name} has type {type(item).__name__}."
+                f"but the {where} has type {type(item)}."
             )
     return is_tuple, items
 
 
-def _pure(func, tuple_in: bool, fn_name: str, box: dict):
+def _validate_v(vs, others, others_tuple: bool) -> None:
+    if len(vs) != len(others):
+        if others_tuple:
+            raise RuntimeError(
+                f"v is a tuple of invalid length: should be {len(others)} but got {len(vs)}."
+            )
+        raise RuntimeError("The given v should contain a single Tensor.")
+    for i, (v, other) in enumerate(zip(vs, others)):
+        if tuple(v.shape) != tuple(other.shape):
+            prefix = f"Entry {i} in " if others_tuple else ""
+            raise RuntimeError(
+                f"{prefix}v has invalid size: should be {Size(other.shape)} but got {v.shape}."
+            )
+
+
+def _pure(func, fn_name: str, box: dict):
     """func over tensors as a function of arrays returning a tuple of arrays."""
 
     def pure(*arrays):
-        tensors = [from_array(a) for a in arrays]
         with _grad_mode.no_grad():
-            out = func(*tensors) if tuple_in else func(tensors[0])
-        tuple_out, outs = _as_tuple(out, "outputs of the user-provided function", fn_name)
-        box["tuple_out"] = tuple_out
+            out = func(*[from_array(a) for a in arrays])
+        box["tuple_out"], outs = _as_tuple(out, "outputs of the user-provided function", fn_name)
+        box["raw"] = out
         return tuple(t._value for t in outs)
 
     return pure
 
 
-def _record(fn, inputs, create_graph: bool, name: str):
-    """Run fn over the inputs' arrays; with create_graph, as a differentiable graph node."""
-    arrays = [t._value for t in inputs]
-    if create_graph and any(t.requires_grad for t in inputs):
+def _graph_inputs(tensors, create_graph: bool) -> list:
+    """With create_graph, results are differentiable even for inputs that do not require grad."""
+    if not create_graph:
+        return list(tensors)
+    return [t if t.requires_grad else from_array(t._value, True) for t in tensors]
+
+
+def _record(fn, tensors, create_graph: bool, name: str) -> list:
+    """Run fn over the tensors' arrays; with create_graph, as one differentiable graph node."""
+    arrays = [t._value for t in tensors]
+    if create_graph:
         with _grad_mode.enable_grad():
-            out = apply_fn(fn, list(inputs), arrays, name)
+            out = apply_fn(fn, _graph_inputs(tensors, True), arrays, name)
         return list(out) if isinstance(out, list | tuple) else [out]
     return [from_array(a) for a in fn(*arrays)]
 
 
-def _regroup(flat, tuple_out, tuple_in, n_in):
-    rows = [flat[k * n_in : (k + 1) * n_in] for k in range(len(flat) // n_in)]
-    rows = [tuple(r) if tuple_in else r[0] for r in rows]
-    return tuple(rows) if tuple_out else rows[0]
+def _graph_outputs(func, inputs, fn_name: str):
+    """create_graph: func run on the recording autograd, so its outputs keep their own grad_fn."""
+    graph_inputs = _graph_inputs(inputs, True)
+    with _grad_mode.enable_grad():
+        raw = func(*graph_inputs)
+    is_tuple, outputs = _as_tuple(raw, "outputs of the user-provided function", fn_name)
+    return graph_inputs, raw, is_tuple, list(outputs)
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):  # fmt: skip
-    """torch.autograd.functional.jacobian."""
-    if strategy not in ("forward-mode", "reverse-mode"):
-        raise ValueError(
-            'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
-            'function has more outputs than inputs, "forward-mode" tends to be more performant. '
-            'Otherwise, prefer to use "reverse-mode".'
-        )
-    if strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError(
-            "torch.autograd.functional.jacobian: `strategy=\"forward-mode\"` only works when "
-            "`vectorize=True`."
-        )
-    tuple_in, inputs = _as_tuple(inputs, "inputs", "jacobian")
-    box: dict = {}
-    pure = _pure(func, tuple_in, "jacobian", box)
-    transform = jax.jacfwd if strategy == "forward-mode" else jax.jacrev
-    argnums = tuple(range(len(inputs)))
-
-    def jac(*arrays):
-        table = transform(pure, argnums=argnums)(*arrays)  # [output][input]
-        return tuple(j for row in table for j in row)
-
-    flat = _record(jac, inputs, create_graph, "JacobianBackward")
-    return _regroup(flat, box["tuple_out"], tuple_in, len(inputs))
+def _conj(array):
+    return jnp.conj(array) if jnp.iscomplexobj(array) else array
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):  # fmt: skip
-    """torch.autograd.functional.hessian."""
-    tuple_in, inputs = _as_tuple(inputs, "inputs", "hessian")
-    box: dict = {}
-    pure = _pure(func, tuple_in, "hessian", box)
+def _pullback(pure, n: int):
+    """v^T J as a function of (inputs..., v...), in torch's complex convention."""
 
-    def scalar(*arrays):
-        (out,) = _single_output(pure(*arrays), "hessian")
-        return out.reshape(())
+    def grads(*args):
+        _, pullback = jax.vjp(pure, *args[:n])
+        return tuple(_conj(g) for g in pullback(tuple(_conj(c) for c in args[n:])))
 
-    argnums = tuple(range(len(inputs)))
-
-    def hess(*arrays):
-        table = jax.hessian(scalar, argnums=argnums)(*arrays)
-        return tuple(h for row in table for h in row)
-
-    flat = _record(hess, inputs, create_graph, "HessianBackward")
-    n = len(inputs)
-    rows = [tuple(flat[k * n : (k + 1) * n]) for k in range(n)]
-    return tuple(rows) if tuple_in else rows[0][0]
-
-
-def _single_output(outs, fn_name):
-    if len(outs) != 1 or outs[0].size != 1:
-        raise RuntimeError(
-            f"The function given to {fn_name} should return a single element Tensor, but it "
-            f"returned a Tensor with {outs[0].size if outs else 0} elements"
-            if fn_name != "hessian"
-            else "The Tensor returned by the function given to hessian should contain a single "
-            "element"
-        )
-    return outs
-
-
-def _check_v(v, outs, fn_name, what):
-    tuple_v, vs = _as_tuple(v, "v", fn_name)
-    if len(vs) != len(outs):
-        raise RuntimeError(
-            f"v is a tuple of invalid length: should be {len(outs)} but got {len(vs)}."
-        )
-    for i, (vi, o) in enumerate(zip(vs, outs)):
-        if tuple(vi.shape) != tuple(o.shape):
-            raise RuntimeError(
-                f"Mismatch in shape: {what}[{i}] has a shape of {tuple(o.shape)} and "
-                f"v[{i}] has a shape of {tuple(vi.shape)}."
-                .replace("(", "torch.Size([").replace(")", "])")
-            )
-    return vs
+    return grads
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """torch.autograd.functional.vjp: (func(inputs), v^T J)."""
     tuple_in, inputs = _as_tuple(inputs, "inputs", "vjp")
+    if strict:
+        _strict.check_vjp(func, inputs, v, create_graph, _as_tuple, _validate_v)
     box: dict = {}
-    pure = _pure(func, tuple_in, "vjp", box)
+    pure = _pure(func, "vjp", box)
     arrays = [t._value for t in inputs]
-    outs, pullback = jax.vjp(pure, *arrays)
+    if create_graph:
+        graph_inputs, _, box["tuple_out"], outs = _graph_outputs(func, inputs, "vjp")
+    else:
+        outs, pullback = jax.vjp(pure, *arrays)
     if v is None:
-        if len(outs) != 1 or outs[0].size != 1:
+        if len(outs) != 1 or math.prod(outs[0].shape) != 1:
             raise RuntimeError(
                 "The vector v can only be None if the user-provided function returns a single "
                 "Tensor with a single element."
             )
-        cot = (jnp.ones_like(outs[0]),)
+        out = outs[0]._value if isinstance(outs[0], Tensor) else outs[0]
+        vs = [from_array(jnp.ones(out.shape, out.dtype))]
     else:
-        cot = tuple(t._value for t in _check_v(v, [from_array(o) for o in outs], "vjp",
-                                                 "output"))  # fmt: skip
-    n = len(inputs)
-
-    def both(*args):
-        o, pb = jax.vjp(pure, *args[:n])
-        return (*o, *pb(tuple(args[n:])))
-
-    extra = [from_array(c) for c in cot] if v is None else list(_as_tuple(v, "v", "vjp")[1])
-    flat = _record(both, list(inputs) + extra, create_graph, "VjpBackward")
-    out_t, grads = flat[: len(outs)], flat[len(outs) :]
-    out_value = tuple(out_t) if box["tuple_out"] else out_t[0]
+        vs = list(_as_tuple(v, "v", "vjp")[1])
+        _validate_v(vs, outs, box["tuple_out"])
+    if create_graph:
+        grads = _record(_pullback(pure, len(inputs)), [*graph_inputs, *vs], True, "MulBackward0")
+    else:
+        grads = [from_array(_conj(g)) for g in pullback(tuple(_conj(t._value) for t in vs))]
+        outs = [from_array(o) for o in outs]
+    out_value = tuple(outs) if box["tuple_out"] else outs[0]
     return out_value, tuple(grads) if tuple_in else grads[0]
 
 
@@ -180,58 +164,158 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                 "The vector v can only be None if the input to the user-provided function is a "
                 "single Tensor with a single element."
             )
-        v = (from_array(jnp.ones_like(inputs[0]._value)),)
-    vs = _check_v(v, inputs, "jvp", "input")
+        vs = (from_array(jnp.ones_like(inputs[0]._value)),)
+    else:
+        vs = _as_tuple(v, "v", "jvp")[1]
+        _validate_v(vs, inputs, tuple_in)
+    if strict:
+        _strict.check_jvp(func, inputs, vs, create_graph, _as_tuple)
     box: dict = {}
-    pure = _pure(func, tuple_in, "jvp", box)
+    pure = _pure(func, "jvp", box)
     n = len(inputs)
 
     def both(*args):
-        o, t = jax.jvp(pure, tuple(args[:n]), tuple(args[n:]))
-        return (*o, *t)
+        outs, tangents = jax.jvp(pure, tuple(args[:n]), tuple(args[n:]))
+        return (*outs, *tangents)
 
-    flat = _record(both, list(inputs) + list(vs), create_graph, "JvpBackward")
-    half = len(flat) // 2
-    outs, tangents = flat[:half], flat[half:]
+    if create_graph:
+        graph_inputs, _, box["tuple_out"], outs = _graph_outputs(func, inputs, "jvp")
+        tangents = _record(lambda *args: both(*args)[len(outs) :], [*graph_inputs, *vs], True,
+                           "MulBackward0")  # fmt: skip
+    else:
+        flat = _record(both, [*inputs, *vs], False, "MulBackward0")
+        outs, tangents = flat[: len(flat) // 2], flat[len(flat) // 2 :]
     if box["tuple_out"]:
         return tuple(outs), tuple(tangents)
     return outs[0], tangents[0]
 
 
-def _hessian_product(func, inputs, v, create_graph, name, fn_name):
+def _check_strategy(strategy, create_graph, strict, vectorize, text=_STRATEGY_TEXT) -> None:
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError(text)
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(_FORWARD_NO_CREATE_GRAPH)
+        if strict:
+            raise RuntimeError(_FORWARD_NO_STRICT)
+
+
+def _split_table(table, tuple_out: bool, tuple_in: bool):
+    """JAX's [output][input] table of arrays as torch's nesting of tensors."""
+    rows = [tuple(row) if tuple_in else row[0] for row in table]
+    return tuple(rows) if tuple_out else rows[0]
+
+
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
+             strategy="reverse-mode"):  # fmt: skip
+    """torch.autograd.functional.jacobian."""
+    _check_strategy(strategy, create_graph, strict, vectorize)
+    tuple_in, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
+    if strict:
+        _strict.check_jacobian(func, inputs, create_graph, vectorize, _as_tuple)
+    box: dict = {}
+    pure = _pure(func, "jacobian", box)
+    transform = jax.jacfwd if strategy == "forward-mode" else jax.jacrev
+    argnums = tuple(range(len(inputs)))
+
+    def jac(*arrays):
+        table = transform(pure, argnums=argnums)(*arrays)
+        return tuple(j for row in table for j in row)
+
+    flat = _record(jac, inputs, create_graph, "ViewBackward0")
+    n = len(inputs)
+    table = [flat[k : k + n] for k in range(0, len(flat), n)]
+    return _split_table(table, box["tuple_out"], tuple_in)
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+            outer_jacobian_strategy="reverse-mode"):  # fmt: skip
+    """torch.autograd.functional.hessian."""
+    tuple_in, inputs = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+    _check_strategy(outer_jacobian_strategy, create_graph, strict, vectorize)
+    if outer_jacobian_strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
+    if strict:
+        _strict.check_hessian(func, inputs, create_graph, vectorize, _as_tuple)
+    scalar = _scalar_function(func, "hessian")
+    argnums = tuple(range(len(inputs)))
+    # Reverse over reverse keeps the function's forward pass on concrete values.
+    outer = jax.jacfwd if outer_jacobian_strategy == "forward-mode" else jax.jacrev
+
+    def hess(*arrays):
+        table = outer(jax.jacrev(scalar, argnums=argnums), argnums=argnums)(*arrays)
+        return tuple(h for row in table for h in row)
+
+    if outer_jacobian_strategy == "forward-mode":
+        # torch differentiates through inputs it marks as requiring grad: a graph result.
+        flat = _record(hess, inputs, True, "ReshapeAliasBackward0")
+    else:
+        flat = _record(hess, inputs, create_graph, "ViewBackward0")
+    n = len(inputs)
+    table = [flat[k : k + n] for k in range(0, len(flat), n)]
+    return _split_table(table, tuple_in, tuple_in)
+
+
+def _scalar_function(func, fn_name: str):
+    """func as a function of arrays returning its single-element result as a 0-d array."""
+    box: dict = {}
+    pure = _pure(func, fn_name, box)
+
+    def scalar(*arrays):
+        outs = pure(*arrays)
+        if box["tuple_out"] or not isinstance(box["raw"], Tensor):
+            raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+        if outs[0].size != 1:
+            raise RuntimeError(
+                f"The Tensor returned by the function given to {fn_name} should contain a "
+                "single element"
+            )
+        return outs[0].reshape(())
+
+    return scalar
+
+
+def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     tuple_in, inputs = _as_tuple(inputs, "inputs", fn_name)
-    vs = _check_v(v, inputs, fn_name, "input") if v is not None else None
-    if vs is None:
+    if v is None:
         if len(inputs) != 1 or inputs[0].numel() != 1:
             raise RuntimeError(
                 "The vector v can only be None if the input to the user-provided function is a "
                 "single Tensor with a single element."
             )
         vs = (from_array(jnp.ones_like(inputs[0]._value)),)
-    box: dict = {}
-    pure = _pure(func, tuple_in, fn_name, box)
+    else:
+        vs = _as_tuple(v, "v", fn_name)[1]
+        _validate_v(vs, inputs, tuple_in)
+    if strict:
+        _strict.check_vhp(func, inputs, vs, create_graph, _as_tuple, fn_name)
+    scalar = _scalar_function(func, fn_name)
     n = len(inputs)
-
-    def scalar(*arrays):
-        (out,) = _single_output(pure(*arrays), fn_name)
-        return out.reshape(())
 
     def both(*args):
         value = scalar(*args[:n])
-        grad_fn = jax.grad(scalar, argnums=tuple(range(n)))
-        _, product = jax.jvp(grad_fn, tuple(args[:n]), tuple(args[n:]))
+        gradient = jax.grad(scalar, argnums=tuple(range(n)))
+        _, product = jax.jvp(gradient, tuple(args[:n]), tuple(args[n:]))
         return (value, *product)
 
-    flat = _record(both, list(inputs) + list(vs), create_graph, name)
-    value, products = flat[0], flat[1:]
+    if create_graph:
+        graph_inputs, value, _, _ = _graph_outputs(func, inputs, fn_name)
+        products = _record(lambda *args: both(*args)[1:], [*graph_inputs, *vs], True,
+                           "MulBackward0")  # fmt: skip
+    else:
+        value, *products = _record(both, [*inputs, *vs], False, "MulBackward0")
     return value, tuple(products) if tuple_in else products[0]
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """torch.autograd.functional.hvp: (func(inputs), H v)."""
-    return _hessian_product(func, inputs, v, create_graph, "HvpBackward", "hvp")
+    return _hessian_product(func, inputs, v, create_graph, strict, "hvp")
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """torch.autograd.functional.vhp: (func(inputs), v^T H); equal to H v as H is symmetric."""
-    return _hessian_product(func, inputs, v, create_graph, "VhpBackward", "vhp")
+    return _hessian_product(func, inputs, v, create_graph, strict, "vhp")

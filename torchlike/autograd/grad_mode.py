@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from .._grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
 )  # fmt: skip
 
 _anomaly = {"enabled": False}

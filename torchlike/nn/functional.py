@@ -258,3 +258,10 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
     if input.numel() == 0:
         return -products.sum().fill_(float("nan"))
     return _row("div_scalar", -products.sum(), input.numel() // classes)
+
+
+def __getattr__(name: str):
+    raise AttributeError(
+        f"module 'torch.nn.functional' has no attribute '{name}' (torchlike does not implement "
+        f"torch.nn.functional.{name} yet; see compat/COVERAGE.md)"
+    )

@@ -197,3 +197,10 @@ def kaiming_normal_(
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     return normal_(tensor, 0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def __getattr__(name: str):
+    raise AttributeError(
+        f"module 'torch.nn.init' has no attribute '{name}' (torchlike does not implement "
+        f"torch.nn.init.{name} yet; see compat/COVERAGE.md)"
+    )
