@@ -202,7 +202,7 @@ add("div_scalar", lambda m: [S(m(2, 3), 2), S(m(), 0.5), S(m(0, 3), 3)], dtypes=
     call=through_row("div_scalar", lambda torch: torch.ops.aten.div.Scalar),
     internal=True)  # fmt: skip
 add("true_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
-add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, grad=False, out=True)
+add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("remainder", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("fmod", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("atan2", binary(scalar=False), dtypes=NUMERIC, out=True)

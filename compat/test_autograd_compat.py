@@ -1074,6 +1074,60 @@ def function_without_grad(t):
     return y.requires_grad, y.grad_fn, z.requires_grad
 
 
+# ----- anomaly mode and graph utilities -------------------------------------------------------
+@scenario
+def anomaly_version_hint(t):
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    with t.autograd.set_detect_anomaly(True):
+        y = x.sigmoid()
+        y.mul_(2)
+        y.sum().backward()
+
+
+@scenario
+def anomaly_nan_gradient(t):
+    x = t.tensor([0.0, 1.0], requires_grad=True)
+    with t.autograd.detect_anomaly():
+        (x.sqrt() * 0).sum().backward()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="torchlike/__init__.py does not export torch.is_anomaly_enabled yet"
+)
+def test_anomaly_flags():
+    assert_same(anomaly_flags)
+
+
+def anomaly_flags(t):
+    flags = [t.is_anomaly_enabled()]
+    with t.autograd.set_detect_anomaly(True, check_nan=False):
+        flags.append((t.is_anomaly_enabled(), t.is_anomaly_check_nan_enabled()))
+    flags.append(t.is_anomaly_enabled())
+    return flags
+
+
+@scenario
+def gradient_edge(t):
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = (y * y).sum()
+    edge = t.autograd.graph.get_gradient_edge(y)
+    return edge.node, edge.output_nr, t.autograd.grad(z, edge)
+
+
+@scenario
+def gradient_edge_without_grad(t):
+    t.autograd.graph.get_gradient_edge(t.ones(2))
+
+
+@scenario
+def increment_version(t):
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    y = x.sigmoid()
+    t.autograd.graph.increment_version(y)
+    y.sum().backward()
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(name):
     assert_same(SCENARIOS[name])

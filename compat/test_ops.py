@@ -28,7 +28,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:torch.ger is deprecated:UserWarn
 _OUT_OVERLOADS = "generated torch.<name> accepts out= for overloads where torch has none"
 _WRAPPED_SCALAR = "reflected operators wrap the scalar in a tensor: an extra (None, 0) edge"
 _BOOL_SUB = "dispatch promotes before the row sees the operands: a bool operand is not refused"
-_INPLACE_DTYPE = "inplace.py: an in-place result of another float dtype is cast, torch refuses"
 
 
 def _known(kind: str, reason: str, *ids: str) -> dict[str, str]:
@@ -42,8 +41,6 @@ KNOWN_FAILURES: dict[str, str] = {
              "_ops/__init__.py (the row's first argument is the condition)", "where-method"),
     **_known("test_grad", "indexing.py: index_put with a bool mask index cannot be traced for its "
              "backward (jax NonConcreteBooleanIndexError)", "index_put-float64-sample1"),
-    **_known("test_variant", _INPLACE_DTYPE, "cumsum-inplace-float32-sample4",
-             "cumprod-inplace-float32-sample4"),
     **_known("test_variant", _OUT_OVERLOADS, "prod-out-float32-sample0",
              "prod-out-float32-sample1", "prod-out-float32-sample5", "std-out-float32-sample6",
              "var-out-float32-sample6", "sum-out-float32-sample0", "sum-out-float32-sample1",

@@ -173,6 +173,16 @@ def test_as_tensor_and_from_numpy():
         torch.from_numpy([1, 2])
 
 
+@pytest.mark.parametrize("factory", [torch.tensor, torch.from_numpy, torch.as_tensor, torch.Tensor])
+@pytest.mark.parametrize("length", [1, 100, 100_000])
+def test_numpy_data_is_always_copied(factory, length):
+    # torch shares from_numpy's memory; JAX cannot, and must not alias it half of the time.
+    array = np.zeros(length, np.float64)
+    wrapped = factory(array)
+    array[0] = 7.0
+    assert wrapped[0].item() == 0.0
+
+
 def test_full_infers_dtype_from_the_fill_value():
     assert torch.full((2,), 3).dtype is torch.int64
     assert torch.full((2,), 3.0).dtype is torch.float32

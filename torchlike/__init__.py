@@ -42,7 +42,8 @@ int = int32  # noqa: A001
 long = int64
 chalf = None
 
-__version__ = "0.1.0"
+from .version import torchlike_version as __version__  # noqa: E402, F401
+
 _TORCH_VERSION = "2.13.0"
 
 
@@ -90,6 +91,7 @@ from .random import (  # noqa: E402, F401
     Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )  # fmt: skip
 from ._shim import install_as_torch, uninstall_as_torch  # noqa: E402, F401
+from ._ipython import load_ipython_extension, unload_ipython_extension  # noqa: E402, F401
 from ._ops.random import (  # noqa: E402, F401
     bernoulli, multinomial, normal, rand, rand_like, randint, randint_like, randn, randn_like,
     randperm,

@@ -20,6 +20,25 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
+# Anomaly mode is process-wide in torch (not thread-local like grad mode).
+anomaly = {"enabled": False, "check_nan": True}
+
+
+def is_anomaly_enabled() -> bool:
+    """torch.is_anomaly_enabled."""
+    return anomaly["enabled"]
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """torch.is_anomaly_check_nan_enabled."""
+    return anomaly["check_nan"]
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """torch.set_anomaly_enabled."""
+    anomaly["enabled"], anomaly["check_nan"] = enabled, check_nan
+
+
 def is_inference_mode_enabled() -> bool:
     """torch.is_inference_mode_enabled."""
     return _state.inference

@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.metadata
 import importlib.util
 import sys
 import types
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 
 _TORCH = "torch"
 _TORCHLIKE = "torchlike"
+# torch's own __init__ imports these, so scripts use them without importing them.
+_EAGER_SUBMODULES = ("backends", "testing", "utils", "version")
 
 
 def _is_torch_name(fullname: str) -> bool:
@@ -26,7 +29,8 @@ def _torchlike_name(torch_name: str) -> str:
 def _missing_module_error(torch_name: str) -> ModuleNotFoundError:
     message = (
         f"No module named {torch_name!r} "
-        f"(torchlike stands in for torch in this run and does not implement {torch_name} yet)"
+        f"(torchlike stands in for torch in this run and does not implement {torch_name} yet; "
+        "see compat/COVERAGE.md)"
     )
     return ModuleNotFoundError(message, name=torch_name)
 
@@ -40,6 +44,17 @@ def _torchlike_module_exists(real_name: str) -> bool:
     if parent is not None and isinstance(getattr(parent, child, None), types.ModuleType):
         return True
     return importlib.util.find_spec(real_name) is not None
+
+
+def _asked_by_find_spec() -> bool:
+    """Whether importlib.util.find_spec is asking: a probe, which expects None for a gap."""
+    probe = importlib.util.find_spec.__code__
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is probe:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -65,19 +80,42 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._real_spec
 
 
+class _TorchDistribution(importlib.metadata.Distribution):
+    """Package metadata for `torch` that names torchlike's torch version (for version checks)."""
+
+    def read_text(self, filename):
+        if filename in ("METADATA", "PKG-INFO"):
+            version = sys.modules[_TORCHLIKE].version.__version__
+            return f"Metadata-Version: 2.1\nName: torch\nVersion: {version}\n"
+        return None
+
+    def locate_file(self, path):
+        return importlib.metadata.PackagePath(path)
+
+
 class _TorchAliasFinder(importlib.abc.MetaPathFinder):
     """A `sys.meta_path` finder that maps `torch.X.Y` onto `torchlike.X.Y`."""
 
     def __init__(self):
         self.displaced_modules: dict[str, types.ModuleType] = {}
+        self.own_version = ""
 
     def find_spec(self, fullname, path=None, target=None):
         if not _is_torch_name(fullname):
             return None
         real_name = _torchlike_name(fullname)
         if not _torchlike_module_exists(real_name):
+            if _asked_by_find_spec():
+                return None
             raise _missing_module_error(fullname)
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real_name))
+
+    def find_distributions(self, context=None):
+        # importlib.metadata.version("torch") must not report a real torch installed alongside.
+        name = getattr(context, "name", None)
+        if name is not None and name.lower() != _TORCH:
+            return iter(())
+        return iter((_TorchDistribution(),))
 
 
 _installed_finder: _TorchAliasFinder | None = None
@@ -85,6 +123,15 @@ _installed_finder: _TorchAliasFinder | None = None
 
 def _torch_entries() -> dict[str, types.ModuleType]:
     return {name: module for name, module in sys.modules.items() if _is_torch_name(name)}
+
+
+def _present_torch_version(finder: _TorchAliasFinder) -> None:
+    """`torch.__version__` is torchlike's __version__ (one module): give it torch's form."""
+    torchlike = sys.modules[_TORCHLIKE]
+    for submodule in _EAGER_SUBMODULES:
+        importlib.import_module(f"{_TORCHLIKE}.{submodule}")
+    finder.own_version = torchlike.__version__
+    torchlike.__version__ = torchlike.version.__version__
 
 
 def install_as_torch() -> None:
@@ -97,6 +144,7 @@ def install_as_torch() -> None:
     finder.displaced_modules = _torch_entries()
     for name in finder.displaced_modules:
         del sys.modules[name]
+    _present_torch_version(finder)
     # First in line, so the real torch on sys.path is never reached.
     sys.meta_path.insert(0, finder)
     _installed_finder = finder
@@ -114,6 +162,7 @@ def uninstall_as_torch() -> None:
     for name in _torch_entries():
         del sys.modules[name]
     sys.modules.update(finder.displaced_modules)
+    sys.modules[_TORCHLIKE].__version__ = finder.own_version
 
 
 def is_installed() -> bool:

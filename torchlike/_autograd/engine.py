@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .. import _grad_mode
 from . import saved
-from .graph import AccumulateGrad, OpNode, accumulator_of, edge_of, grad_fn_of
+from .graph import AccumulateGrad, GradientEdge, OpNode, accumulator_of, edge_of, grad_fn_of
 
 _KERNEL_LIMIT = 4096
 _kernels: OrderedDict = OrderedDict()
@@ -46,11 +46,15 @@ def _conj(array):
 
 
 def _kernel_key(node: OpNode):
+    """(function key, input avals, differentiable inputs and outputs), computed once per node."""
+    if node.kernel_key is not False:
+        return node.kernel_key
     key = getattr(node.fn, "key", None)
-    if key is None:
-        return None
-    avals = tuple((a.shape, a.dtype) for a in node.primals)
-    return (key, avals, node.diff_inputs, node.diff_outputs)
+    if key is not None:
+        avals = tuple((a.shape, a.dtype) for a in node.primals)
+        key = (key, avals, node.diff_inputs, node.diff_outputs)
+    node.kernel_key = key
+    return key
 
 
 def _kernel_for(node: OpNode, full_key):
@@ -89,11 +93,11 @@ def _zeros(aval):
 
 def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
     """Gradients for each input edge of `node` given gradients for each of its outputs."""
+    if node.primals is None:  # released after a backward: the saved values are gone
+        raise RuntimeError(saved.SECOND_BACKWARD)
     full_key = _kernel_key(node)
     reads, passthrough = _vjp_facts(node, full_key, create_graph)
     used = reads if node.saves == "inputs" else ()
-    if node.freed and saved.saves_anything(node, used):
-        raise RuntimeError(saved.SECOND_BACKWARD)
     saved.check_versions(node, used)
     if create_graph:
         return _node_vjp_recorded(node, grads, reads, passthrough)
@@ -103,7 +107,7 @@ def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
         else _zeros(node.out_avals[i])
         for i in node.diff_outputs
     ]
-    diff_grads = _kernel_for(node, full_key)(node.primals, cotangents)
+    diff_grads = _kernel_for(node, full_key)(_concrete(node.primals), cotangents)
     result = [None] * len(node.primals)
     for i, g in zip(node.diff_inputs, diff_grads):
         result[i] = g
@@ -137,9 +141,9 @@ class _RecordedBackward:
     __slots__ = ("kernel", "primals", "reads", "key")
 
     def __init__(self, node: OpNode, reads: tuple):
-        self.kernel = _vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
-        self.primals, self.reads = list(node.primals), reads
         full_key = _kernel_key(node)
+        self.kernel = _kernel_for(node, full_key)  # jitted and cached when the node has a key
+        self.primals, self.reads = _concrete(node.primals), reads
         self.key = None if full_key is None else ("backward", full_key, reads)
 
     def __call__(self, *arrays):
@@ -309,10 +313,30 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
 
 
 def _release(node) -> None:
-    if isinstance(node, OpNode):
-        node.freed = True
-    elif hasattr(node, "release"):
-        node.release()
+    """After a backward without retain_graph, drop what the node saved, as torch frees it.
+
+    A node that saved nothing may run again, so it keeps the shapes of its inputs.
+    """
+    if not isinstance(node, OpNode):
+        if hasattr(node, "release"):
+            node.release()
+        return
+    if node.primals is None or node.freed:
+        return
+    reads, _ = _vjp_facts(node, _kernel_key(node), True)
+    node.freed = True
+    if reads or saved.saves_anything(node, reads if node.saves == "inputs" else ()):
+        node.primals = None
+    else:
+        node.primals = [jax.ShapeDtypeStruct(p.shape, p.dtype) for p in node.primals]
+    node.saved_inputs, node.saved_output = (), None
+
+
+def _concrete(primals) -> list:
+    """Primals with released (shape-only) entries filled with zeros the VJP does not read."""
+    return [
+        jnp.zeros(p.shape, p.dtype) if isinstance(p, jax.ShapeDtypeStruct) else p for p in primals
+    ]
 
 
 def _capture_hooks(node, nr, grad, run):
@@ -356,10 +380,10 @@ def _run_node(node, grads: dict, run: _Run):
         if run.accumulate and 0 in grads:
             _accumulate_into(node.variable, grads[0], run.create_graph)
         outputs = ()
-    elif isinstance(node, OpNode):
-        outputs = node_vjp(node, _grads_list(node, grads), run.create_graph)
+    elif _grad_mode.anomaly["enabled"]:
+        outputs = _backward_with_anomaly_report(node, grads, run)
     else:
-        outputs = node.apply_backward(_grads_list(node, grads), run.create_graph)
+        outputs = _node_backward(node, grads, run)
     if node._hooks:
         grad_inputs = tuple(None if g is None else _as_tensor(g) for g in outputs)
         grad_outputs = _grads_tuple(node, grads)
@@ -374,6 +398,43 @@ def _run_node(node, grads: dict, run: _Run):
                 grad_inputs = tuple(result)
         outputs = list(grad_inputs)
     return outputs
+
+
+def _node_backward(node, grads: dict, run: _Run):
+    if isinstance(node, OpNode):
+        return node_vjp(node, _grads_list(node, grads), run.create_graph)
+    return node.apply_backward(_grads_list(node, grads), run.create_graph)
+
+
+def _backward_with_anomaly_report(node, grads: dict, run: _Run):
+    """detect_anomaly: NaN results raise, and a failing node reports where it was created."""
+    import warnings
+
+    try:
+        outputs = _node_backward(node, grads, run)
+        if _grad_mode.anomaly["check_nan"]:
+            _check_nan(node, outputs)
+    except Exception:
+        stack = (node._metadata or {}).get("traceback_")
+        if stack is not None:
+            warnings.warn(
+                f"Error detected in {type(node).__name__}. Traceback of forward call that caused "
+                f"the error:\n{''.join(stack)} (Triggered internally at "
+                "/__w/pytorch/pytorch/torch/csrc/autograd/python_anomaly_mode.cpp:122.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        raise
+    return outputs
+
+
+def _check_nan(node, outputs) -> None:
+    """detect_anomaly: a backward that produced NaN names itself."""
+    for i, g in enumerate(outputs):
+        if g is not None and bool(jnp.isnan(_as_array(g)).any()):
+            raise RuntimeError(
+                f"Function '{type(node).__name__}' returned nan values in its {i}th output."
+            )
 
 
 def _n_outputs(node) -> int:
@@ -546,7 +607,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor | GradientEdge) else tuple(inputs)
     if not only_inputs:
         import warnings
 
@@ -565,16 +626,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                              allow_unused, materialize_grads)  # fmt: skip
     roots = _root_grads(outputs, grad_outputs, create_graph)
     edges = []
-    for tensor in inputs:
-        if not tensor.requires_grad:
+    for item in inputs:
+        if isinstance(item, GradientEdge):
+            edges.append((item.node, item.output_nr))
+            continue
+        if not item.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edges.append(_input_edge(tensor))
+        edges.append(_input_edge(item))
     grads, _ = run_backward(roots, retain_graph, create_graph, capture=edges, accumulate=False)
     return _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads)
 
 
 def _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads) -> tuple:
-    from .._tensor import from_array
+    from .._tensor import Tensor, from_array
 
     result = []
     for k, (tensor, g) in enumerate(zip(inputs, grads)):
@@ -585,6 +649,10 @@ def _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads) 
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
+                if not isinstance(tensor, Tensor):
+                    raise RuntimeError(
+                        "materialize_grads cannot be used when the given input is a GradientEdge"
+                    )
                 g = from_array(jnp.zeros(tensor._value.shape, tensor._value.dtype))
         elif create_graph:
             g = _as_tensor(g)

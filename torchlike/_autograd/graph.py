@@ -8,10 +8,14 @@ arrays that the op computed plus the input arrays, so JAX can derive the backwar
 from __future__ import annotations
 
 import itertools
+import os
+import traceback
+from typing import NamedTuple
 
 import jax.numpy as jnp
 
 from .. import _dtype as dt
+from .. import _grad_mode
 from . import saved
 
 _sequence = itertools.count()
@@ -81,7 +85,15 @@ class OpNode(Node):
     """A node recorded by an op: fn(*primals) -> outputs, differentiated by JAX on demand."""
 
     __slots__ = ("fn", "primals", "edges", "diff_inputs", "diff_outputs", "out_avals",
-                 "saves", "saved_inputs", "saved_output", "freed")  # fmt: skip
+                 "saves", "saved_inputs", "saved_output", "freed", "kernel_key")  # fmt: skip
+
+
+class GradientEdge(NamedTuple):
+    """torch.autograd.graph.GradientEdge: where gradient flows into a tensor (node, output_nr)."""
+
+    node: Node
+    output_nr: int
+    ownership_token: object = None
 
 
 class AccumulateGrad(Node):
@@ -181,10 +193,22 @@ def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     node.saved_inputs = saved.snapshot_inputs(leaves) if node.saves == "inputs" else ()
     node.saved_output = saved.snapshot_output(outputs[0]) if node.saves == "output" else None
     node.freed = False
+    node.kernel_key = False  # computed by the engine on first use
+    if _grad_mode.anomaly["enabled"]:
+        remember_forward_stack(node)
     for i in diff_outputs:
         outputs[i]._grad_fn = node
         outputs[i]._output_nr = i
     return node
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def remember_forward_stack(node) -> None:
+    """Anomaly mode: keep the user's stack at the op, for torch's "Error detected in" warning."""
+    frames = [f for f in traceback.extract_stack() if not f.filename.startswith(_PACKAGE_DIR)]
+    node.metadata["traceback_"] = traceback.format_list(frames)
 
 
 def register_tensor_hook(tensor, hook):

@@ -134,12 +134,19 @@ def _raise(tensor, expected: int, current: int):
 
 
 def _raise_text(type_name, shape, where, expected, current):
+    from .._grad_mode import is_anomaly_enabled
+
+    hint = (
+        "the backtrace further above shows the operation that failed to compute its gradient. "
+        "The variable in question was changed in there or anywhere later. Good luck!"
+        if is_anomaly_enabled()
+        else "enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [{type_name} [{', '.join(map(str, shape))}]]{where} is at "
-        f"version {current}; expected version {expected} instead. Hint: enable anomaly "
-        "detection to find the operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        f"version {current}; expected version {expected} instead. Hint: {hint}"
     )
 
 

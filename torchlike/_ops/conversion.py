@@ -20,6 +20,7 @@ from .registry import op
 # yields INT_MIN for NaN, inf and out-of-range values, then wraps to the narrower type.
 _VIA_INT32 = {np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.uint16)}
 _UNSIGNED_WIDE = {np.dtype(np.uint32): 32, np.dtype(np.uint64): 64}
+_E8M0 = np.dtype(jnp.float8_e8m0fnu)
 _complex_warned = False
 
 
@@ -77,6 +78,10 @@ def cast(x, target) -> jax.Array:
         x = jnp.real(x)
     if jnp.issubdtype(x.dtype, jnp.floating) and jnp.issubdtype(target, jnp.integer):
         return _float_to_int(x, target)
+    if target == _E8M0:
+        # torch keeps only the exponent: the sign is dropped and zero becomes the smallest value.
+        magnitude = jnp.abs(x.astype(jnp.float32))
+        x = jnp.where(magnitude == 0, jnp.float32(2.0**-127), magnitude)
     return x.astype(target)
 
 

@@ -86,7 +86,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         natural = dt.numpy_input_dtype(data.dtype)
         target = dtype or natural
         _check_holdable(target)
-        return finish(cast(jnp.asarray(data), target._np), target, device, requires_grad)
+        # A numpy copy first: JAX may alias an aligned numpy buffer (and only sometimes).
+        return finish(cast(jnp.asarray(np.array(data)), target._np), target, device, requires_grad)
     host, target = _python_data(data, dtype)
     if host is None:
         return tensor(np.asarray(data), dtype=dtype, device=device, requires_grad=requires_grad)
@@ -107,10 +108,10 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(ndarray) -> Tensor:
-    """torch.from_numpy (the data is copied into JAX)."""
+    """torch.from_numpy; the data is copied (JAX arrays cannot share a writable numpy buffer)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    return finish(ndarray, dt.numpy_input_dtype(ndarray.dtype))
+    return finish(np.array(ndarray), dt.numpy_input_dtype(ndarray.dtype))
 
 
 # ----- shape factories -------------------------------------------------------------------------

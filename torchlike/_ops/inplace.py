@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _dtype as dt
 from .. import _grad_mode
 from .._autograd import graph, views
 from .._storage import ViewChain
@@ -78,6 +79,7 @@ def call_inplace(row, self: Tensor, args: tuple, kwargs: dict, grad_fn_name: str
     leaves, template = parse(row, (self, *args), kwargs)
     requires_grad = _grad_mode._state.enabled and _any_requires_grad(leaves)
     views.check_inplace(self, requires_grad)
+    _check_dtype_argument(self, kwargs.get("dtype"))
     arrays, casts = leaf_arrays(row, leaves, compute_dtype(row, leaves))
     fn = RowFn(row, template, casts)
     out = fn(*arrays)
@@ -140,6 +142,18 @@ def _after_write(node, tensor: Tensor, view) -> None:
     if node.saved_output is not None:
         node.saved_output[1] = tensor._storage.version
         node.saved_output[2] = view
+
+
+def _check_dtype_argument(self: Tensor, dtype) -> None:
+    """cumsum_(dim, dtype=...): torch refuses a result dtype other than self's."""
+    if dtype is None:
+        return
+    dtype = dt.as_dtype(dtype)
+    if dtype != self.dtype:
+        raise RuntimeError(
+            f"Bad in-place call: input tensor dtype {self.dtype._cpp_name} and output tensor "
+            f"dtype {dtype._cpp_name} should match"
+        )
 
 
 def _check_result(out, self: Tensor, target) -> None:

@@ -74,18 +74,22 @@ def _tensor_other(impl):
     return checked
 
 
-def no_derivative(aten: str):
-    """Identity on the output whose backward raises torch's error for ops without a derivative."""
+def no_derivative(aten: str, fn=lambda x: x):
+    """fn over arrays whose backward raises torch's error for an op torch cannot differentiate.
+
+    Wrapping the whole computation (not only its output) matters: JAX never calls the backward
+    of an output whose derivative is already known to be zero (floor_divide's).
+    """
 
     @jax.custom_vjp
-    def blocked(x):
-        return x
+    def blocked(*arrays):
+        return fn(*arrays)
 
     def backward(_, grad):
         raise RuntimeError(f"derivative for {aten} is not implemented")
 
-    blocked.defvjp(lambda x: (x, None), backward)
-    return lambda x: blocked(x) if jnp.issubdtype(x.dtype, jnp.floating) else x
+    blocked.defvjp(lambda *arrays: (fn(*arrays), None), backward)
+    return blocked
 
 
 def _not_implemented(kernel: str, dtype) -> NotImplementedError:
@@ -162,14 +166,14 @@ def div_scalar(input, other):
     return _default_float(input) / jnp.asarray(other, _default_float(input).dtype)
 
 
-_FLOOR_DIVIDE_BLOCKED = no_derivative("aten::floor_divide")
+_FLOOR_DIVIDE_BLOCKED = no_derivative("aten::floor_divide", jnp.floor_divide)
 
 
 @op(grad_fn="NotImplemented", **_BINARY)  # torch records a node whose backward raises
 @_broadcasting
 def floor_divide(input, other):
     _refuse_bool(input, "div_floor_cpu")
-    return _FLOOR_DIVIDE_BLOCKED(jnp.floor_divide(input, other))
+    return _FLOOR_DIVIDE_BLOCKED(input, other)
 
 
 @op(grad_fn=_by_argument("RemainderBackward1", "RemainderBackward0"), **_BINARY)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 
+import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as dt
 from .._random import exact_fma
+from .conversion import cast
 
 _VECTOR_BYTES = 32  # one AVX2 register: arange writes chunks of 32 bytes
 _F64 = np.float64
@@ -27,14 +29,8 @@ def fma(a, b, c, dtype):
 
 
 def float_to_int(values, target: np.dtype) -> np.ndarray:
-    """torch's C++ double -> integer conversion: NaN, inf and overflow give INT_MIN, then wrap."""
-    values = np.asarray(values, _F64)
-    bits = 64 if np.dtype(target) in (np.dtype(np.int64), np.dtype(np.uint8)) else 32
-    with np.errstate(invalid="ignore"):
-        fits = (values >= -(2.0 ** (bits - 1))) & (values < 2.0 ** (bits - 1))
-        wide = np.where(fits, np.trunc(np.where(fits, values, 0.0)), 0).astype(np.int64)
-    wide = np.where(fits, wide, -(2 ** (bits - 1)))
-    return wide.astype(target)
+    """C++'s double -> integer conversion as torch's kernels do it (conversion.cast's rule)."""
+    return np.asarray(cast(jnp.asarray(values, jnp.float64), np.dtype(target)))
 
 
 def _to_dtype(values, dtype: dt.dtype) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""torch.autograd: backward, grad, custom Functions, functional transforms, profiler."""
+"""torch.autograd: backward, grad, custom Functions, functional transforms, grad modes."""
 
 from __future__ import annotations
 
@@ -9,24 +9,15 @@ from .._grad_mode import (
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
-)  # fmt: skip
-from . import functional, graph, profiler
+)
+from .._tensor import Tensor as Variable  # torch.autograd.Variable is Tensor nowadays
+from . import anomaly_mode, function, functional, grad_mode, graph, profiler
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import detect_anomaly, set_detect_anomaly
-
-Variable = None  # replaced below: torch.autograd.Variable is Tensor
-
-
-def _variable():
-    from .._tensor import Tensor
-
-    return Tensor
-
-
-Variable = _variable()
 
 __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "functional", "graph", "profiler",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-    "once_differentiable", "set_detect_anomaly", "detect_anomaly", "Variable",
+    "once_differentiable", "set_detect_anomaly", "detect_anomaly", "Variable", "anomaly_mode",
+    "function", "grad_mode",
 ]  # fmt: skip

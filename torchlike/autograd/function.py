@@ -112,6 +112,7 @@ class FunctionNode(graph.Node):
 
     def release(self):
         self.ctx._released = True
+        self.ctx._saved = ()
 
     def name(self) -> str:
         return type(self).__name__
@@ -198,6 +199,8 @@ def _wrap_outputs(cls, ctx, args, outputs, record: bool) -> list:
     node.input_avals = [(tuple(args[i].shape), args[i]._value.dtype) for i in positions]
     node.n_outputs = len(outputs)
     node.out_avals = []
+    if _grad_mode.anomaly["enabled"]:
+        graph.remember_forward_stack(node)
     non_diff = {id(t) for t in ctx.non_differentiable}
     wrapped = []
     for nr, out in enumerate(outputs):

@@ -1,0 +1,1 @@
+"""Benchmarks: torchlike eager against PyTorch eager, jax.jit and torch.compile, side by side."""

@@ -1,0 +1,65 @@
+"""The benchmark workloads compute the same thing in every implementation (tiny sizes, 1-2 steps).
+
+Correctness only, never timing: losses, gradients and updated parameters (or jacobians and
+hessians) of torchlike and the hand-written jax.jit versions agree with each other and with
+PyTorch's, so the benchmark compares like with like.
+"""
+
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ lives at the repo root
+
+from bench.workloads import TIMED, load  # noqa: E402
+from bench.workloads._common import JAX_JIT, TORCH, TORCHLIKE  # noqa: E402
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+NEEDS_TORCH = pytest.mark.xfail(
+    not HAVE_TORCH, reason="real PyTorch is the oracle here and is not installed", strict=True
+)
+# Implementations the workload cannot run yet, as (case id, impl): the reason shows in RESULTS.md.
+NOT_YET = {("W3", TORCHLIKE): "torchlike has no nn.Conv2d yet"}
+
+CASES = {case.id: case for workload_id in TIMED for case in load(workload_id).cases("tiny")}
+
+
+@functools.cache  # each implementation runs once; several tests compare against it
+def _result(case_id: str, impl: str) -> dict[str, np.ndarray]:
+    return CASES[case_id].factories[impl]().result()
+
+
+def _assert_same(actual: dict, expected: dict) -> None:
+    assert sorted(actual) == sorted(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(actual[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+        assert actual[name].dtype == value.dtype, name
+
+
+def _params(impls):
+    for case_id in CASES:
+        for impl in impls:
+            marks = []
+            if (case_id, impl) in NOT_YET:
+                marks.append(pytest.mark.xfail(reason=NOT_YET[case_id, impl], strict=True))
+            yield pytest.param(case_id, impl, marks=marks, id=f"{case_id}-{impl}")
+
+
+@pytest.mark.parametrize(("case_id", "impl"), list(_params([TORCHLIKE])))
+def test_torchlike_matches_jax(case_id, impl):
+    _assert_same(_result(case_id, impl), _result(case_id, JAX_JIT))
+
+
+@NEEDS_TORCH
+@pytest.mark.parametrize(("case_id", "impl"), list(_params([TORCHLIKE, JAX_JIT])))
+def test_matches_torch(case_id, impl):
+    _assert_same(_result(case_id, impl), _result(case_id, TORCH))
+
+
+def test_every_case_has_the_three_compared_impls():
+    for case in CASES.values():
+        assert {TORCHLIKE, TORCH, JAX_JIT} <= set(case.factories), case.id
