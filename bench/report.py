@@ -41,11 +41,20 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds * 1e6:.3g} us"
 
 
-def ratio(result, numerator: str, denominator: str) -> str:
+def _ratio_text(top: float, bottom: float) -> str:
+    return f"{top / bottom:.1f}x" if top / bottom >= 10 else f"{top / bottom:.2f}x"
+
+
+def ratio(result, numerator: str, denominator: str, with_min: bool = False) -> str:
+    """Ratio of medians; with_min adds the ratio of fastest blocks (less hurt by contention)."""
     top, bottom = result.median(numerator), result.median(denominator)
     if top is None or bottom is None:
         return "-"
-    return f"{top / bottom:.1f}x" if top / bottom >= 10 else f"{top / bottom:.2f}x"
+    text = _ratio_text(top, bottom)
+    if with_min:
+        fastest = min(result.per_step[numerator]), min(result.per_step[denominator])
+        text += f" (min {_ratio_text(*fastest)})"
+    return text
 
 
 def _cell(result, impl: str) -> str:
@@ -66,7 +75,7 @@ def _summary(results) -> list[str]:
     lines = [header, "|" + "---|" * (len(IMPLS) + 3)]
     for r in results:
         cells = " | ".join(_cell(r, impl) for impl in IMPLS)
-        ratios = f"{ratio(r, TORCHLIKE, TORCH)} | {ratio(r, TORCHLIKE, JAX_JIT)}"
+        ratios = f"{ratio(r, TORCHLIKE, TORCH, True)} | {ratio(r, TORCHLIKE, JAX_JIT, True)}"
         lines.append(f"| {r.case_id} | {cells} | {ratios} |")
     return lines
 
@@ -131,6 +140,7 @@ def markdown(command: str, machine: dict, settings, results, memory) -> str:
         "already compiled in this process (torchlike's per-op kernels are cached process-wide) "
         "and torch.compile may reuse inductor's on-disk cache from earlier runs.",
         "", "## Summary (median time per step)", "",
+        "Ratios are of medians; in brackets, of the fastest blocks.", "",
     ]  # fmt: skip
     lines += _summary(results) + ["", "## Details", ""]
     for result in results:

@@ -98,6 +98,7 @@ INPLACE = [
     "exp_()", "pow_(2)", "add_(x, alpha=2)", "mul_(x)", "div_(2)", "sub_(1)",
     "index_put_((t.tensor([0]),), t.tensor(1.0))",
     "index_put_((t.tensor([0]),), t.tensor(1.0), accumulate=True)",
+    "copy_(t.tensor([1, 2, 3, 4]))", "fill_(t.tensor(3))",
 ]  # fmt: skip
 
 

@@ -383,11 +383,6 @@ def test_cpu_device_works_with_two_host_devices(tmp_path):
     assert facts["cuda"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dispatch passes JAX's 'incompatible devices' ValueError through; torch raises "
-    "RuntimeError('Expected all tensors to be on the same device, ...')",
-)
 def test_tensors_on_two_devices_in_one_op_raise_torchs_error(tmp_path):
     facts = run_json(tmp_path, MIXED_DEVICES, TWO_HOST_DEVICES)
     kind, message = facts["outcome"]
@@ -578,11 +573,6 @@ def test_plain_import_torchlike_exposes_the_eagerly_imported_namespaces(tmp_path
     assert (result.returncode, result.stdout) == (0, "2.13.0\n"), result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="torchlike/__init__.py does not yet `from . import backends, testing, utils` "
-    "(torch imports them in its __init__; the shim imports them for now)",
-)
 def test_plain_import_torchlike_exposes_backends_testing_and_utils(tmp_path):
     probe = "import torchlike as t; print(t.backends.cudnn.enabled, t.testing, t.utils)"
     result = run(["-c", probe], tmp_path)
@@ -607,12 +597,12 @@ LACKS_MODULE_GETATTR = pytest.mark.xfail(
         "testing",
         "utils",
         "version",
-        pytest.param("cuda", marks=LACKS_MODULE_GETATTR),
+        "cuda",
         pytest.param("autograd", marks=LACKS_MODULE_GETATTR),
         pytest.param("autograd.functional", marks=LACKS_MODULE_GETATTR),
         pytest.param("autograd.profiler", marks=LACKS_MODULE_GETATTR),
-        pytest.param("profiler", marks=LACKS_MODULE_GETATTR),
-        pytest.param("random", marks=LACKS_MODULE_GETATTR),
+        "profiler",
+        "random",
     ],
 )
 def test_public_namespace_names_a_missing_torch_api(namespace):

@@ -13,7 +13,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as dt
-from . import _grad_mode
 from ._device import _CPU, device, jax_device, torch_device_of
 from ._size import Size
 from ._storage import Storage, ViewChain
@@ -317,9 +316,9 @@ class Tensor:
         return self._base
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from ._autograd import engine
+        from ._autograd import api
 
-        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         from ._autograd import graph

@@ -253,3 +253,8 @@ def jax_key(generator=None):
 def generator_state(generator) -> CPUGeneratorState:
     """The bit-exact engine behind a generator= argument (the default generator for None)."""
     return as_generator(generator)._state
+
+
+from ._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.random")

@@ -9,201 +9,38 @@ recorded and can be differentiated again.
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
 
 import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
 from . import saved
-from .graph import AccumulateGrad, GradientEdge, OpNode, accumulator_of, edge_of, grad_fn_of
-
-_KERNEL_LIMIT = 4096
-_kernels: OrderedDict = OrderedDict()
-stats = {"kernel_compiles": 0}
-
-
-def _vjp_kernel(fn, diff_inputs, diff_outputs):
-    def kernel(primals, cotangents):
-        def f(*diff):
-            full = list(primals)
-            for i, v in zip(diff_inputs, diff):
-                full[i] = v
-            out = fn(*full)
-            outs = out if isinstance(out, tuple | list) else (out,)
-            return tuple(outs[i] for i in diff_outputs)
-
-        _, pullback = jax.vjp(f, *(primals[i] for i in diff_inputs))
-        # torch's gradient of a complex tensor is the conjugate of JAX's cotangent.
-        grads = pullback(tuple(_conj(c) for c in cotangents))
-        return tuple(_conj(g) for g in grads)
-
-    return kernel
-
-
-def _conj(array):
-    return jnp.conj(array) if jnp.iscomplexobj(array) else array
-
-
-def _kernel_key(node: OpNode):
-    """(function key, input avals, differentiable inputs and outputs), computed once per node."""
-    if node.kernel_key is not False:
-        return node.kernel_key
-    key = getattr(node.fn, "key", None)
-    if key is not None:
-        avals = tuple((a.shape, a.dtype) for a in node.primals)
-        key = (key, avals, node.diff_inputs, node.diff_outputs)
-    node.kernel_key = key
-    return key
-
-
-def _kernel_for(node: OpNode, full_key):
-    if full_key is None:
-        return _vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
-    kernel = _kernels.get(full_key)
-    if kernel is None:
-        kernel = jax.jit(_vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs))
-        stats["kernel_compiles"] += 1
-        _kernels[full_key] = kernel
-        if len(_kernels) > _KERNEL_LIMIT:
-            _kernels.popitem(last=False)
-    else:
-        _kernels.move_to_end(full_key)
-    return kernel
-
-
-def _vjp_facts(node: OpNode, full_key, create_graph: bool) -> tuple:
-    """(primals the JAX VJP reads, pass-through gradients); skipped where nothing needs them."""
-    if node.saves == "none" and full_key is not None and not create_graph:
-        return (), {}
-    reads, passthrough = saved.vjp_facts(
-        node, full_key, lambda: _vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
-    )
-    if isinstance(node.fn, _RecordedBackward):
-        # torch's derivative formulas mention the primals they started from (pow(x, 0)),
-        # so a gradient of a gradient stays connected to them; only cotangents drop out.
-        reads = tuple(sorted(set(reads) | set(range(len(node.fn.reads)))))
-    return reads, passthrough
-
-
-def _zeros(aval):
-    shape, dtype = aval
-    return jnp.zeros(shape, dtype)
+from .graph import AccumulateGrad, OpNode
+from .kernels import as_array, as_tensor, concrete, kernel_for, kernel_key, stats, vjp_facts, zeros
+from .recorded import node_vjp_recorded
 
 
 def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
     """Gradients for each input edge of `node` given gradients for each of its outputs."""
     if node.primals is None:  # released after a backward: the saved values are gone
         raise RuntimeError(saved.SECOND_BACKWARD)
-    full_key = _kernel_key(node)
-    reads, passthrough = _vjp_facts(node, full_key, create_graph)
+    full_key = kernel_key(node)
+    reads, passthrough = vjp_facts(node, full_key, create_graph)
     used = reads if node.saves == "inputs" else ()
     saved.check_versions(node, used)
     if create_graph:
-        return _node_vjp_recorded(node, grads, reads, passthrough)
+        return node_vjp_recorded(node, grads, reads, passthrough)
     cotangents = [
-        _as_array(grads[i]).astype(node.out_avals[i][1])
+        as_array(grads[i]).astype(node.out_avals[i][1])
         if grads[i] is not None
-        else _zeros(node.out_avals[i])
+        else zeros(node.out_avals[i])
         for i in node.diff_outputs
     ]
-    diff_grads = _kernel_for(node, full_key)(_concrete(node.primals), cotangents)
+    diff_grads = kernel_for(node, full_key)(concrete(node.primals), cotangents)
     result = [None] * len(node.primals)
     for i, g in zip(node.diff_inputs, diff_grads):
         result[i] = g
     return [result[i] for i in node.edges]
-
-
-# The op that ends torch's backward formula for a node: the grad_fn a create_graph gradient
-# shows (most elementwise formulas end in `grad * ...`, hence the default).
-_BACKWARD_NAMES = {
-    "SumBackward0": "ExpandBackward0", "SumBackward1": "ExpandBackward0",
-    "MeanBackward0": "DivBackward0", "MeanBackward1": "DivBackward0",
-    "DivBackward0": "DivBackward0", "LogBackward0": "DivBackward0",
-    "SqrtBackward0": "DivBackward0", "NegBackward0": "NegBackward0",
-    "ViewBackward0": "ViewBackward0", "TBackward0": "TBackward0",
-    "TransposeBackward0": "TransposeBackward0", "PermuteBackward0": "PermuteBackward0",
-    "UnsqueezeBackward0": "SqueezeBackward1", "MmBackward0": "MmBackward0",
-    "ToCopyBackward0": "ToCopyBackward0", "SelectBackward0": "SelectBackwardBackward0",
-    "SliceBackward0": "SliceBackwardBackward0", "TanhBackward0": "TanhBackwardBackward0",
-    "SigmoidBackward0": "SigmoidBackwardBackward0", "ReluBackward0": "ThresholdBackwardBackward0",
-    "SoftmaxBackward0": "SoftmaxBackwardDataBackward0",
-    "LogSoftmaxBackward0": "LogSoftmaxBackwardDataBackward0",
-}  # fmt: skip
-
-
-class _RecordedBackward:
-    """A node's VJP as a function of (the primals it reads..., cotangents...).
-
-    The primals it does not read cannot change its result, so it is cached like an op.
-    """
-
-    __slots__ = ("kernel", "primals", "reads", "key")
-
-    def __init__(self, node: OpNode, reads: tuple):
-        full_key = _kernel_key(node)
-        self.kernel = _kernel_for(node, full_key)  # jitted and cached when the node has a key
-        self.primals, self.reads = _concrete(node.primals), reads
-        self.key = None if full_key is None else ("backward", full_key, reads)
-
-    def __call__(self, *arrays):
-        full = list(self.primals)
-        for i, a in zip(self.reads, arrays[: len(self.reads)]):
-            full[i] = a
-        return tuple(self.kernel(full, arrays[len(self.reads) :]))
-
-
-def _node_vjp_recorded(node: OpNode, grads: list, reads: tuple, passthrough: dict) -> list:
-    """The node's backward run as a recorded op, so its result can be differentiated again.
-
-    Only the primals the backward reads become inputs of the recorded op, so a gradient
-    that does not depend on x (that of x * 2) does not require grad, as in torch; a gradient
-    that passes through unchanged (that of a + b) is the incoming gradient itself.
-    """
-    from .._ops.dispatch import apply_fn
-    from .._tensor import from_array
-
-    backward_fn = _RecordedBackward(node, reads)
-    cot_tensors = [
-        _as_tensor(grads[i]) if grads[i] is not None else from_array(_zeros(node.out_avals[i]))
-        for i in node.diff_outputs
-    ]
-    outs = [cot_tensors[passthrough[k]] if k in passthrough else None
-            for k in range(len(node.diff_inputs))]  # fmt: skip
-    if any(o is None for o in outs):
-        leaves = [saved_tensor(node, i) for i in reads] + cot_tensors
-        name = _BACKWARD_NAMES.get(type(node).__name__, "MulBackward0")
-        with _grad_mode.enable_grad():
-            computed = apply_fn(backward_fn, leaves, [t._value for t in leaves], name)
-        outs = [o if o is not None else c for o, c in zip(outs, computed)]
-    result = [None] * len(node.primals)
-    for i, g in zip(node.diff_inputs, outs):
-        result[i] = g
-    return [result[i] for i in node.edges]
-
-
-def saved_tensor(node: OpNode, i: int):
-    """Input i of `node` as a tensor, connected to the graph as it was when recorded."""
-    from .._tensor import from_array
-
-    tensor = from_array(node.primals[i])
-    if i in node.edges:
-        grad_node, nr = node.next_functions[node.edges.index(i)]
-        if grad_node is not None:
-            tensor._grad_fn, tensor._output_nr = grad_node, nr
-    return tensor
-
-
-def _as_array(g):
-    from .._tensor import Tensor
-
-    return g._value if isinstance(g, Tensor) else g
-
-
-def _as_tensor(g):
-    from .._tensor import Tensor, from_array
-
-    return g if isinstance(g, Tensor) else from_array(g)
 
 
 def _add(a, b, create_graph):
@@ -212,8 +49,8 @@ def _add(a, b, create_graph):
     if b is None:
         return a
     if create_graph:
-        return _as_tensor(a) + _as_tensor(b)
-    return _as_array(a) + _as_array(b)
+        return as_tensor(a) + as_tensor(b)
+    return as_array(a) + as_array(b)
 
 
 def _collect(roots):
@@ -323,20 +160,13 @@ def _release(node) -> None:
         return
     if node.primals is None or node.freed:
         return
-    reads, _ = _vjp_facts(node, _kernel_key(node), True)
+    reads, _ = vjp_facts(node, kernel_key(node), True)
     node.freed = True
     if reads or saved.saves_anything(node, reads if node.saves == "inputs" else ()):
         node.primals = None
     else:
         node.primals = [jax.ShapeDtypeStruct(p.shape, p.dtype) for p in node.primals]
     node.saved_inputs, node.saved_output = (), None
-
-
-def _concrete(primals) -> list:
-    """Primals with released (shape-only) entries filled with zeros the VJP does not read."""
-    return [
-        jnp.zeros(p.shape, p.dtype) if isinstance(p, jax.ShapeDtypeStruct) else p for p in primals
-    ]
 
 
 def _capture_hooks(node, nr, grad, run):
@@ -353,7 +183,7 @@ def _hook_name(hook) -> str:
 def _tensor_hooks(hooks, grad):
     """Tensor hooks in order: each may return a replacement gradient of the same size."""
     for hook in list(hooks):
-        new = hook(_as_tensor(grad))
+        new = hook(as_tensor(grad))
         if new is None:
             continue
         if tuple(new.shape) != tuple(grad.shape):
@@ -375,17 +205,17 @@ def _run_node(node, grads: dict, run: _Run):
         for nr, tensor_ref in node._retained.items():
             tensor = tensor_ref()
             if tensor is not None and nr in grads:
-                _accumulate_into(tensor, grads[nr], run.create_graph, retained=True)
+                accumulate_into(tensor, grads[nr], run.create_graph, retained=True)
     if isinstance(node, AccumulateGrad):
         if run.accumulate and 0 in grads:
-            _accumulate_into(node.variable, grads[0], run.create_graph)
+            accumulate_into(node.variable, grads[0], run.create_graph)
         outputs = ()
     elif _grad_mode.anomaly["enabled"]:
         outputs = _backward_with_anomaly_report(node, grads, run)
     else:
         outputs = _node_backward(node, grads, run)
     if node._hooks:
-        grad_inputs = tuple(None if g is None else _as_tensor(g) for g in outputs)
+        grad_inputs = tuple(None if g is None else as_tensor(g) for g in outputs)
         grad_outputs = _grads_tuple(node, grads)
         for hook in node._hooks:
             result = hook(grad_inputs, grad_outputs)
@@ -431,7 +261,7 @@ def _backward_with_anomaly_report(node, grads: dict, run: _Run):
 def _check_nan(node, outputs) -> None:
     """detect_anomaly: a backward that produced NaN names itself."""
     for i, g in enumerate(outputs):
-        if g is not None and bool(jnp.isnan(_as_array(g)).any()):
+        if g is not None and bool(jnp.isnan(as_array(g)).any()):
             raise RuntimeError(
                 f"Function '{type(node).__name__}' returned nan values in its {i}th output."
             )
@@ -448,257 +278,25 @@ def _grads_list(node, grads: dict) -> list:
 
 
 def _grads_tuple(node, grads: dict) -> tuple:
-    return tuple(None if g is None else _as_tensor(g) for g in _grads_list(node, grads))
+    return tuple(None if g is None else as_tensor(g) for g in _grads_list(node, grads))
 
 
-def _accumulate_into(tensor, grad, create_graph: bool, retained: bool = False) -> None:
+def accumulate_into(tensor, grad, create_graph: bool, retained: bool = False) -> None:
     """AccumulateGrad: the first gradient is stored, later ones are added in place."""
     from .._tensor import from_array
 
     if not retained and tensor._hooks:
         grad = _tensor_hooks(tensor._hooks, grad)
-    grad = _as_tensor(grad) if create_graph else _as_array(grad)
+    grad = as_tensor(grad) if create_graph else as_array(grad)
     if isinstance(grad, jax.Array | jax.core.Tracer) and grad.dtype != tensor._value.dtype:
         grad = grad.astype(tensor._value.dtype)
     existing = tensor._grad
     if existing is None:
         tensor._grad = grad if create_graph else from_array(grad)
     elif create_graph or existing.requires_grad:
-        tensor._grad = existing + _as_tensor(grad)
+        tensor._grad = existing + as_tensor(grad)
     else:
         existing._write(existing._value + grad)
 
 
-def _to_tuple(value, length: int) -> tuple:
-    from .._tensor import Tensor
-
-    if value is None:
-        return (None,) * length
-    if isinstance(value, Tensor):
-        return (value,)
-    return tuple(value)
-
-
-def _root_grads(tensors, grad_tensors, create_graph):
-    """torch's _make_grads plus the engine's checks: one (edge, gradient) per root."""
-    from .._tensor import Tensor
-
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
-    roots = []
-    for k, tensor in enumerate(tensors):
-        grad = grad_tensors[k]
-        if isinstance(grad, Tensor):
-            if grad.shape != tensor.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{k}] has a shape of {grad.shape} and "
-                    f"output[{k}] has a shape of {tensor.shape}."
-                )
-            if tensor.dtype.is_complex != grad.dtype.is_complex:
-                raise RuntimeError(
-                    "For complex Tensors, both grad_output and output are required to have the "
-                    f"same dtype. Mismatch in dtype: grad_output[{k}] has a dtype of "
-                    f"{grad.dtype} and output[{k}] has a dtype of {tensor.dtype}."
-                )
-        elif grad is None:
-            if tensor.requires_grad:
-                if tensor.numel() != 1:
-                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if not tensor.dtype.is_floating_point:
-                    raise RuntimeError(
-                        "grad can be implicitly created only for real scalar outputs but got "
-                        f"{tensor.dtype}"
-                    )
-                grad = jnp.ones(tensor._value.shape, tensor._value.dtype)
-        else:
-            raise TypeError(
-                f"gradients can be either Tensors or None, but got {type(grad).__name__}"
-            )
-        roots.append(grad)
-    result = []
-    for k, (tensor, grad) in enumerate(zip(tensors, roots)):
-        if not tensor.requires_grad:
-            raise RuntimeError(
-                f"element {k} of tensors does not require grad and does not have a grad_fn"
-            )
-        if grad is not None and not create_graph:
-            grad = _as_array(grad)
-        elif grad is not None:
-            grad = _as_tensor(grad)
-        result.append((edge_of(tensor), grad))
-    return result
-
-
-def _input_edge(tensor):
-    """Where an input's gradient arrives; a leaf never used in a graph has no edge yet."""
-    node = grad_fn_of(tensor)
-    if node is not None:
-        return (node, tensor._output_nr)
-    if tensor._requires_grad and tensor._accumulator is not None:
-        return (tensor._accumulator, 0)
-    return (None, 0)
-
-
-_warned_create_graph = []
-
-
-def _warn_create_graph() -> None:
-    import warnings
-
-    if _warned_create_graph:
-        return
-    _warned_create_graph.append(True)
-    warnings.warn(
-        "Using backward() with create_graph=True will create a reference cycle between the "
-        "parameter and its gradient which can cause a memory leak. We recommend using "
-        "autograd.grad when creating the graph to avoid this. If you have to use this function, "
-        "make sure to reset the .grad fields of your parameters to None after use to break the "
-        "cycle and avoid the leak. (Triggered internally at "
-        "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)",
-        UserWarning,
-        stacklevel=3,
-    )
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None):  # fmt: skip
-    """torch.autograd.backward."""
-    from .._tensor import Tensor
-
-    if grad_variables is not None:
-        grad_tensors = grad_variables
-    if inputs is not None and not isinstance(inputs, Tensor) and len(inputs) == 0:
-        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs or ())
-    grad_tensors = _to_tuple(grad_tensors, len(tensors))
-    if retain_graph is None:
-        retain_graph = create_graph
-    roots = _root_grads(tensors, grad_tensors, create_graph)
-    if create_graph:
-        _warn_create_graph()
-    if not inputs:
-        run_backward(roots, retain_graph, create_graph)
-        return
-    for tensor in inputs:
-        tensor.retain_grad()
-    edges = [_input_edge(t) for t in inputs]
-    grads, executed = run_backward(roots, retain_graph, create_graph, capture=edges)
-    for tensor, edge, g in zip(inputs, edges, grads):
-        if g is None:
-            continue
-        if isinstance(edge[0], AccumulateGrad):
-            _accumulate_into(tensor, g, create_graph)
-        elif edge[0] not in executed:
-            _accumulate_into(tensor, g, create_graph, retained=True)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False,
-         materialize_grads=False):  # fmt: skip
-    """torch.autograd.grad."""
-    from .._tensor import Tensor
-
-    if materialize_grads and allow_unused is False:
-        raise ValueError(
-            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
-            "allow_unused=False."
-        )
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    inputs = (inputs,) if isinstance(inputs, Tensor | GradientEdge) else tuple(inputs)
-    if not only_inputs:
-        import warnings
-
-        warnings.warn(
-            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
-            "accumulate gradient for other parts of the graph, please use "
-            "torch.autograd.backward.",
-            FutureWarning,
-            stacklevel=2,
-        )
-    grad_outputs = _to_tuple(grad_outputs, len(outputs))
-    if retain_graph is None:
-        retain_graph = create_graph
-    if is_grads_batched:
-        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
-                             allow_unused, materialize_grads)  # fmt: skip
-    roots = _root_grads(outputs, grad_outputs, create_graph)
-    edges = []
-    for item in inputs:
-        if isinstance(item, GradientEdge):
-            edges.append((item.node, item.output_nr))
-            continue
-        if not item.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edges.append(_input_edge(item))
-    grads, _ = run_backward(roots, retain_graph, create_graph, capture=edges, accumulate=False)
-    return _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads)
-
-
-def _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads) -> tuple:
-    from .._tensor import Tensor, from_array
-
-    result = []
-    for k, (tensor, g) in enumerate(zip(inputs, grads)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"The differentiated Tensor at index {k} appears to not have been used in "
-                    "the graph. Set allow_unused=True if this is the desired behavior."
-                )
-            if materialize_grads:
-                if not isinstance(tensor, Tensor):
-                    raise RuntimeError(
-                        "materialize_grads cannot be used when the given input is a GradientEdge"
-                    )
-                g = from_array(jnp.zeros(tensor._value.shape, tensor._value.dtype))
-        elif create_graph:
-            g = _as_tensor(g)
-        else:
-            g = from_array(_as_array(g))
-        result.append(g)
-    return tuple(result)
-
-
-def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
-                  materialize_grads):  # fmt: skip
-    """is_grads_batched=True: one backward per row of the grad_outputs, stacked."""
-    from .._ops import FUNCTIONS
-
-    for k, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if g is not None and tuple(g.shape[1:]) != tuple(out.shape):
-            raise RuntimeError(
-                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
-                "as the batch dimension. The sizes of the remaining dimensions are expected to "
-                f"match the shape of corresponding output, but a mismatch was detected: "
-                f"grad_output[{k}] has a shape of {g.shape[1:]} and output[{k}] has a shape of "
-                f"{out.shape}. If you only want some tensors in `grad_output` to be considered "
-                "batched, consider using vmap."
-            )
-    batch = next(g.shape[0] for g in grad_outputs if g is not None)
-    rows = []
-    for b in range(batch):
-        row_grads = tuple(None if g is None else g[b] for g in grad_outputs)
-        rows.append(grad(outputs, inputs, row_grads, True if b < batch - 1 else retain_graph,
-                         create_graph, allow_unused=allow_unused,
-                         materialize_grads=materialize_grads))  # fmt: skip
-    return tuple(
-        None if parts[0] is None else FUNCTIONS["stack"](list(parts)) for parts in zip(*rows)
-    )
-
-
-def call_node(node, grads):
-    """Calling a grad_fn directly, as torch allows: its input gradients for these outputs.
-
-    Like any op, the call is recorded when grad mode is on.
-    """
-    create_graph = _grad_mode.is_grad_enabled()
-    grads = [g if g is None or create_graph else _as_array(g) for g in grads]
-    outputs = node_vjp(node, grads, create_graph=create_graph)
-    result = tuple(None if g is None else _as_tensor(g) for g in outputs)
-    return result[0] if len(result) == 1 else result
-
-
-__all__ = ["backward", "grad", "accumulator_of"]
+__all__ = ["node_vjp", "run_backward", "stats"]

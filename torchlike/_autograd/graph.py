@@ -76,7 +76,7 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        from .engine import call_node
+        from .api import call_node
 
         return call_node(self, grads)
 
@@ -193,7 +193,7 @@ def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     node.saved_inputs = saved.snapshot_inputs(leaves) if node.saves == "inputs" else ()
     node.saved_output = saved.snapshot_output(outputs[0]) if node.saves == "output" else None
     node.freed = False
-    node.kernel_key = False  # computed by the engine on first use
+    node.kernel_key = False  # computed by kernels.kernel_key on first use
     if _grad_mode.anomaly["enabled"]:
         remember_forward_stack(node)
     for i in diff_outputs:

@@ -165,7 +165,11 @@ def _call(row, args, kwargs):
 
 def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     """Run fn(*arrays) and wrap its outputs; record a node when a leaf requires grad."""
-    out = fn(*arrays)
+    try:
+        out = fn(*arrays)
+    except ValueError:
+        _raise_if_mixed_devices(arrays)
+        raise
     multi = isinstance(out, tuple | list)
     outs = list(out) if multi else [out]
     if row is not None and row.view:
@@ -199,6 +203,27 @@ class _ViewStep:
     def __call__(self, array):
         out = self.fn(array, *self.others)
         return out if self.index is None else out[self.index]
+
+
+def _raise_if_mixed_devices(arrays) -> None:
+    """torch's error for an op whose tensors sit on different devices (JAX's is a ValueError)."""
+    from .._device import torch_device_of
+
+    devices = []
+    for array in arrays:
+        if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
+            device = next(iter(array.devices()))
+            if device not in devices:
+                devices.append(device)
+    if len(devices) > 1:
+        names = [
+            f"cpu:{d.id}" if d.platform == "cpu" and d.id else str(torch_device_of(d))
+            for d in devices[:2]
+        ]
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{names[0]} and {names[1]}!"
+        ) from None
 
 
 def _shapes(args):

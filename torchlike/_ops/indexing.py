@@ -266,9 +266,6 @@ def _without_leading_ones(tensor: Tensor) -> tuple:
 
 def copy_to(dst: Tensor, src: Tensor) -> None:
     """dst = src as torch's assignment does it: copy_, fill_ for a 0-d src, else broadcast."""
-    if src.dtype != dst.dtype and not src.requires_grad:
-        # A constant cast up front: it still shows as a (None, 0) input, as in torch.
-        src = from_array(src._value.astype(dst._value.dtype))
     if tuple(dst.shape) == tuple(src.shape):
         call_inplace(TABLE["copy"], dst, (src,), {})
         return

@@ -17,7 +17,7 @@ from .. import _dtype as dt
 from .. import _grad_mode
 from .._autograd import graph, views
 from .._storage import ViewChain
-from .._tensor import Tensor
+from .._tensor import Tensor, from_array
 from .dispatch import RowFn, _ViewStep, compute_dtype, leaf_arrays, parse
 from .reduction import type_word
 
@@ -68,6 +68,17 @@ class _ThroughView:
         return flat.reshape(base.shape)
 
 
+# copy_ and fill_ convert their source to self's dtype; a constant source converted up front
+# still shows as a (None, 0) input in next_functions (an integer tensor would not).
+_ASSIGNING_ROWS = ("copy", "fill")
+
+
+def _as_dtype_of(self: Tensor, value):
+    if isinstance(value, Tensor) and value.dtype != self.dtype and not value.requires_grad:
+        return from_array(value._value.astype(self._value.dtype))
+    return value
+
+
 def _any_requires_grad(leaves) -> bool:
     return any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
 
@@ -76,6 +87,8 @@ def call_inplace(row, self: Tensor, args: tuple, kwargs: dict, grad_fn_name: str
     """Tensor.<op>_: self = op(self, *args) in place, recorded for autograd."""
     if row.view:
         return _inplace_view(row, self, args, kwargs)
+    if row.name in _ASSIGNING_ROWS:
+        args = tuple(_as_dtype_of(self, a) for a in args)
     leaves, template = parse(row, (self, *args), kwargs)
     requires_grad = _grad_mode._state.enabled and _any_requires_grad(leaves)
     views.check_inplace(self, requires_grad)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._autograd.engine import backward, grad
+from .._autograd.api import backward, grad
 from .._grad_mode import (
     enable_grad,
     inference_mode,

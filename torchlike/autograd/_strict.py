@@ -10,7 +10,7 @@ depend on the inputs.
 from __future__ import annotations
 
 from .. import _grad_mode
-from .._autograd import engine
+from .._autograd import api
 from .._tensor import Tensor, from_array
 
 _REQUIRES_GRAD_TEXT = {
@@ -74,7 +74,7 @@ def grads(outputs, inputs, grad_outputs=None, create_graph=False) -> tuple:
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
     if not pairs:
         return (None,) * len(inputs)
-    return engine.grad([o for o, _ in pairs], inputs, [g for _, g in pairs], retain_graph=True,
+    return api.grad([o for o, _ in pairs], inputs, [g for _, g in pairs], retain_graph=True,
                        create_graph=create_graph, allow_unused=True)  # fmt: skip
 
 

@@ -145,3 +145,8 @@ def _gpu(device=None):
     if not 0 <= index < len(gpus):
         raise AssertionError("Invalid device id")
     return gpus[index]
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.cuda")

@@ -364,3 +364,8 @@ class profile(_KinetoProfile):
         # RECORD_AND_SAVE ends a cycle: save it, then begin whatever comes next.
         following = {none: [], warmup: [prepare], None: []}.get(current, [prepare, start])
         return [stop, self._trace_ready, *following]
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.profiler")
