@@ -227,9 +227,6 @@ def anomaly_nan_gradient(t):
         (x.sqrt() * 0).sum().backward()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="torchlike/__init__.py does not export torch.is_anomaly_enabled yet"
-)
 def test_anomaly_flags():
     assert_same(anomaly_flags)
 

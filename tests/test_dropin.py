@@ -579,11 +579,6 @@ def test_plain_import_torchlike_exposes_backends_testing_and_utils(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-LACKS_MODULE_GETATTR = pytest.mark.xfail(
-    strict=True,
-    reason="the module has no `__getattr__ = module_getattr('torch.<name>')` line from "
-    "torchlike/_missing.py yet, so a missing name gives Python's bare message",
-)
 
 
 @pytest.mark.parametrize(
@@ -598,9 +593,9 @@ LACKS_MODULE_GETATTR = pytest.mark.xfail(
         "utils",
         "version",
         "cuda",
-        pytest.param("autograd", marks=LACKS_MODULE_GETATTR),
-        pytest.param("autograd.functional", marks=LACKS_MODULE_GETATTR),
-        pytest.param("autograd.profiler", marks=LACKS_MODULE_GETATTR),
+        "autograd",
+        "autograd.functional",
+        "autograd.profiler",
         "profiler",
         "random",
     ],

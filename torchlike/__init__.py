@@ -18,8 +18,8 @@ from ._dtype import (
     int8, int16, int32, int64, promote_types, set_default_dtype, uint8, uint16, uint32, uint64,
 )  # fmt: skip
 from ._grad_mode import (
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-    set_grad_enabled,
+    enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+    is_grad_enabled, is_inference_mode_enabled, no_grad, set_anomaly_enabled, set_grad_enabled,
 )  # fmt: skip
 from ._size import Size
 from ._tensor import Tensor

@@ -21,3 +21,8 @@ __all__ = [
     "once_differentiable", "set_detect_anomaly", "detect_anomaly", "Variable", "anomaly_mode",
     "function", "grad_mode",
 ]  # fmt: skip
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.autograd")

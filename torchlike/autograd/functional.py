@@ -319,3 +319,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """torch.autograd.functional.vhp: (func(inputs), v^T H); equal to H v as H is symmetric."""
     return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.autograd.functional")

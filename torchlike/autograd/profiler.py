@@ -309,3 +309,8 @@ class record_function(contextlib.ContextDecorator):
             _profiler_state.end(self.record)
         self.record = None
         return False
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.autograd.profiler")

@@ -6,7 +6,6 @@ PyTorch's, so the benchmark compares like with like.
 """
 
 import functools
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -18,10 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ lives at 
 from bench.workloads import TIMED, load  # noqa: E402
 from bench.workloads._common import JAX_JIT, TORCH, TORCHLIKE  # noqa: E402
 
-HAVE_TORCH = importlib.util.find_spec("torch") is not None
-NEEDS_TORCH = pytest.mark.xfail(
-    not HAVE_TORCH, reason="real PyTorch is the oracle here and is not installed", strict=True
-)
 # Implementations the workload cannot run yet, as (case id, impl): the reason shows in RESULTS.md.
 NOT_YET = {("W3", TORCHLIKE): "torchlike has no nn.Conv2d yet"}
 
@@ -54,7 +49,6 @@ def test_torchlike_matches_jax(case_id, impl):
     _assert_same(_result(case_id, impl), _result(case_id, JAX_JIT))
 
 
-@NEEDS_TORCH
 @pytest.mark.parametrize(("case_id", "impl"), list(_params([TORCHLIKE, JAX_JIT])))
 def test_matches_torch(case_id, impl):
     _assert_same(_result(case_id, impl), _result(case_id, TORCH))
