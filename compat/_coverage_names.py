@@ -1,21 +1,28 @@
-"""Which torch names are public, which of them torchlike implements, and which users reach first.
+"""Names for compat/coverage.py: torch's public names, the ones torchlike implements, the ones
+users reach first, and the ones each compat test mentions.
 
-Read by compat/coverage.py. Public names come from the installed torch (the oracle), torchlike's
-from `hasattr` on the matching torchlike namespace.
+Public names come from the installed torch (the oracle); torchlike's from `hasattr` on the
+matching torchlike namespace; mentions from the source of each collected compat test.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import functools
 import importlib
 import inspect
+import io
+import pathlib
 import re
+import sys
 import textwrap
 import types
 
 import torch
+
+COMPAT = pathlib.Path(__file__).resolve().parent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +160,7 @@ def _keeps(ns: Namespace, name: str, obj) -> bool:
 
 
 def public_names(ns: Namespace) -> list[str]:
-    """Sorted public names of one torch namespace, by the rules written at the top of COVERAGE.md."""
+    """Sorted public names of one torch namespace (the rules head COVERAGE.md)."""
     target = resolve(ns.torch_path)
     names = (n for n in dir(target) if not n.startswith("_"))
     return sorted(n for n in names if _keeps(ns, n, getattr(target, n)))
@@ -231,7 +238,7 @@ def _library_only() -> frozenset[str]:
 
 
 def _resolve_path(segments: list[str]) -> tuple[str, str]:
-    """("nn", "functional", "relu") -> ("torch.nn.functional", "relu"); ("add",) -> ("torch", ...)."""
+    """("nn", "functional", "relu") -> ("torch.nn.functional", "relu"); ("add",) -> torch's."""
     for path, label in _PATHS:
         if len(segments) > len(path) and tuple(segments[: len(path)]) == path:
             return label, segments[len(path)]
@@ -244,8 +251,9 @@ def _namespace_path(segments: list[str]) -> str | None:
 
 
 @functools.cache
-def mentions(text: str) -> frozenset[tuple[str, str]]:
-    """The public (namespace, name) pairs a piece of test source mentions (rule in COVERAGE.md)."""
+def _piece_mentions(text: str) -> tuple[frozenset, frozenset, frozenset]:
+    """Names one piece of source reaches through a library, the namespaces it refers to whole,
+    and the attributes it takes of plain expressions."""
     chains = [(head, attrs.split(".")[1:]) for head, attrs in _CHAIN.findall(text)]
     chains += [("", attrs.split(".")[1:]) for attrs in _TAIL.findall(text)]
     libraries = LIBRARY_ROOTS | {
@@ -253,11 +261,166 @@ def mentions(text: str) -> frozenset[tuple[str, str]]:
     }
     paths = [[*ALIASES[head], *attrs] if head in ALIASES else attrs
              for head, attrs in chains if head in libraries or head in ALIASES]  # fmt: skip
-    # `.name` on a plain expression: a Tensor attribute, or one of a namespace passed around whole
-    open_labels = {"Tensor"} | {_namespace_path(path) for path in paths} - {None}
-    found = {_resolve_path(path) for path in paths}
-    for head, attrs in chains:
-        if head not in libraries and head not in ALIASES and head not in NOT_LIBRARIES:
-            found.update((label, attr) for label in open_labels for attr in attrs)
+    owners = libraries | ALIASES.keys() | NOT_LIBRARIES
+    plain = {attr for head, attrs in chains if head not in owners for attr in attrs}
+    whole = {_namespace_path(path) for path in paths} - {None}
+    return frozenset(map(_resolve_path, paths)), frozenset(whole), frozenset(plain)
+
+
+def mentions(*texts: str) -> frozenset[tuple[str, str]]:
+    """The public (namespace, name) pairs a test's source pieces mention (rule in COVERAGE.md).
+
+    `.name` on a plain expression counts for Tensor, and for any namespace the pieces refer to
+    whole (a test passing `t.autograd.functional` to its cases as `f`).
+    """
+    found, open_labels, plain = set(), {"Tensor"}, set()
+    for text in texts:
+        pairs, whole, attrs = _piece_mentions(text)
+        found |= pairs
+        open_labels |= whole
+        plain |= attrs
+    found |= {(label, attr) for label in open_labels for attr in plain}
     public = public_sets()
     return frozenset(pair for pair in found if pair[1] in public[pair[0]])
+
+
+def case_key(module_stem: str, *parts: str) -> str:
+    """One id for a test in both pytest's node ids and junit: test_ops::test_add[case]."""
+    return "::".join((module_stem, *parts))
+
+
+# ----- the source of each compat test --------------------------------------------------------
+def _code_names(code) -> set[str]:
+    """Global and attribute names a code object (and the functions nested in it) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _code_names(const)
+    return names
+
+
+def _lambda_source(fn) -> str:
+    """Exactly the lambda's body, not the whole line it sits on (other table entries)."""
+    if not hasattr(fn.__code__, "co_positions"):  # Python 3.10: the lines it sits on
+        return inspect.getsource(fn)
+    lines, _ = inspect.findsource(fn)
+    spans = [p for p in fn.__code__.co_positions() if None not in p]
+    line, col = min((p[0], p[2]) for p in spans)
+    end_line, end_col = max((p[1], p[3]) for p in spans)
+    text = "".join(lines[line - 1 : end_line])
+    return text[col : len(text) - len(lines[end_line - 1]) + end_col]
+
+
+def _in_compat(obj) -> bool:
+    return str(getattr(sys.modules.get(obj.__module__), "__file__", "")).startswith(str(COMPAT))
+
+
+def _functions_in(value) -> list:
+    values = value if isinstance(value, tuple | list) else (value,)
+    return [v for v in values if inspect.isfunction(v) and _in_compat(v)]
+
+
+class SourceIndex:
+    """The source text of each collected compat test, by the rule in COVERAGE.md's definitions."""
+
+    def __init__(self):
+        self._sources, self._tables = {}, {}
+
+    def source(self, obj) -> str:
+        if obj not in self._sources:
+            if getattr(obj, "__name__", "") == "<lambda>":
+                self._sources[obj] = _lambda_source(obj)
+            else:
+                text = inspect.getsource(obj)
+                start = re.search(r"^\s*(async\s+def|def|class)\b", text, re.M)
+                self._sources[obj] = text[start.start() if start else 0 :]  # no decorators
+        return self._sources[obj]
+
+    def _table(self, module) -> tuple[str, dict[str, ast.AST]]:
+        """A module's source and its top-level assignments by target name."""
+        if module.__name__ not in self._tables:
+            text = inspect.getsource(module)
+            targets = {}
+            for node in ast.parse(text).body:
+                for target in getattr(node, "targets", [getattr(node, "target", None)]):
+                    if isinstance(target, ast.Name) and getattr(node, "value", None):
+                        targets[target.id] = node.value
+            self._tables[module.__name__] = (text, targets)
+        return self._tables[module.__name__]
+
+    def _follow_object(self, obj, keys, pieces, seen) -> None:
+        pieces.add(self.source(obj))
+        owner = sys.modules.get(obj.__module__)
+        if inspect.isclass(obj):
+            names = {n.id for n in ast.walk(ast.parse(self.source(obj))) if isinstance(n, ast.Name)}
+        else:
+            names = _code_names(obj.__code__)
+        for name in names:
+            self._follow(owner, name, keys, pieces, seen)
+
+    def _follow(self, module, name, keys, pieces, seen) -> None:
+        """Adds the source behind a module-level name: a compat helper, fixture or table."""
+        if module is None or (module.__name__, name) in seen:
+            return
+        seen.add((module.__name__, name))
+        value = getattr(module, "__dict__", {}).get(name)
+        value = getattr(value, "_get_wrapped_function", lambda: value)()  # a pytest fixture
+        if inspect.isfunction(value) or inspect.isclass(value):
+            if _in_compat(value):
+                self._follow_object(value, keys, pieces, seen)
+            return
+        text, targets = self._table(module)
+        node = targets.get(name)
+        if node is None:
+            return
+        parts = [node]
+        if isinstance(node, ast.Dict):  # a table of cases: only the entry this test runs
+            keyed = [v for k, v in zip(node.keys, node.values)
+                     if isinstance(k, ast.Constant) and k.value in keys]  # fmt: skip
+            parts = keyed or parts
+        if isinstance(value, dict) and parts == [node] and keys & value.keys():
+            parts = []  # a registry filled at import time (@case): the functions it holds
+            for key in keys & value.keys():
+                for fn in _functions_in(value[key]):
+                    self._follow_object(fn, keys, pieces, seen)
+        for part in parts:
+            pieces.add(ast.get_source_segment(text, part) or "")
+            for sub in ast.walk(part):
+                if isinstance(sub, ast.Name):
+                    self._follow(module, sub.id, keys, pieces, seen)
+
+    def pieces(self, item) -> set[str]:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        keys = {v for v in params.values() if isinstance(v, str | int) and not isinstance(v, bool)}
+        pieces, seen = set(), set()
+        self._follow_object(item.function, keys, pieces, seen)
+        for value in params.values():
+            for fn in _functions_in(value):
+                self._follow_object(fn, keys, pieces, seen)
+        for name in item.fixturenames:
+            self._follow(item.module, name, keys, pieces, seen)
+        return pieces
+
+
+class _Collector:
+    def pytest_collection_modifyitems(self, items):
+        self.items = list(items)
+
+
+def mentions_by_test(compat: pathlib.Path, ignore: pathlib.Path) -> dict[str, frozenset]:
+    """test key -> the public (namespace, name) pairs its text mentions (collects, runs nothing)."""
+    import pytest
+
+    collector, printed = _Collector(), io.StringIO()
+    args = [str(compat), "--collect-only", "-p", "no:cacheprovider", f"--ignore={ignore}",
+            f"--rootdir={compat.parent}"]  # fmt: skip
+    with contextlib.redirect_stdout(printed):  # one line per collected test otherwise
+        code = pytest.main(args, plugins=[collector])
+    if code != 0:
+        raise SystemExit(f"collecting compat/ failed:\n{printed.getvalue()}")
+    texts = SourceIndex()
+    result = {}
+    for item in collector.items:
+        path, *parts = item.nodeid.split("::")
+        result[case_key(pathlib.Path(path).stem, *parts)] = mentions(*texts.pieces(item))
+    return result

@@ -9,11 +9,7 @@ which pass the compat suite; copies the summary table into README.md.
 from __future__ import annotations
 
 import argparse
-import ast
 import collections
-import contextlib
-import inspect
-import io
 import pathlib
 import re
 import subprocess
@@ -29,14 +25,20 @@ sys.path[:0] = [str(COMPAT)] if str(COMPAT) not in sys.path else []
 
 import torch  # noqa: E402
 from _coverage_names import (  # noqa: E402
-    BY_LABEL, NAMESPACES, by_common_use, implemented_names, mentions, public_names, resolve,
-)  # fmt: skip
+    BY_LABEL,
+    NAMESPACES,
+    by_common_use,
+    case_key,
+    implemented_names,
+    mentions_by_test,
+    public_names,
+    resolve,
+)
 from op_db import RECORDS  # noqa: E402
 
 from torchlike._ops.registry import TABLE  # noqa: E402
 
 SELF_TEST = COMPAT / "test_coverage.py"  # left out of the run it reports on
-STATUSES = ("passing", "xfail", "failing", "untested", "missing")
 LISTED = {  # the per-namespace lists of COVERAGE.md, in order, and the status each holds
     "Failing": "failing",
     "Passing with strict xfails": "xfail",
@@ -47,19 +49,19 @@ README_START, README_END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 
 
 # ----- outcomes of a compat run ----------------------------------------------------------------
-def case_key(module_stem: str, *parts: str) -> str:
-    """One id for a test in both pytest's node ids and junit: test_ops::test_add[case]."""
-    return "::".join((module_stem, *parts))
-
-
 def read_junit(path) -> dict[str, str]:
-    """Outcome per test: passed, failed (failures and errors), xfailed or skipped."""
+    """Outcome per compat test: passed, failed (failures and errors), xfailed or skipped.
+
+    Tests outside compat/ (a whole-project run) and this report's own test are left out.
+    """
     rank = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3}
     outcomes: dict[str, str] = {}
     for case in ElementTree.parse(path).iter("testcase"):
-        parts = case.get("classname", "").split(".")
-        start = next((i for i, p in enumerate(parts) if p.startswith("test_")), len(parts) - 1)
-        key = case_key(*parts[start:], case.get("name", ""))
+        directory, _, module = case.get("classname", "").partition(".")
+        module, *classes = module.split(".")
+        if directory != COMPAT.name or module == SELF_TEST.stem:
+            continue
+        key = case_key(module, *classes, case.get("name", ""))
         outcome = "passed"
         if case.find("failure") is not None or case.find("error") is not None:
             outcome = "failed"
@@ -83,143 +85,6 @@ def run_summary(outcomes: dict[str, str]) -> str:
     counts = collections.Counter(outcomes.values())
     return (f"{counts['passed']} passed, {counts['failed']} failed, {counts['xfailed']} strict "
             f"xfails, {counts['skipped']} skipped, of {len(outcomes)} tests")  # fmt: skip
-
-
-# ----- what each test's source mentions ------------------------------------------------------
-def _code_names(code) -> set[str]:
-    """Global and attribute names a code object (and the functions nested in it) uses."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if inspect.iscode(const):
-            names |= _code_names(const)
-    return names
-
-
-def _lambda_source(fn) -> str:
-    """Exactly the lambda's body, not the whole line it sits on (other table entries)."""
-    lines, _ = inspect.findsource(fn)
-    spans = [p for p in fn.__code__.co_positions() if None not in p]
-    (line, col), (end_line, end_col) = min((p[0], p[2]) for p in spans), max(
-        (p[1], p[3]) for p in spans
-    )
-    text = "".join(lines[line - 1 : end_line])
-    return text[col : len(text) - len(lines[end_line - 1]) + end_col]
-
-
-def _in_compat(obj) -> bool:
-    return str(getattr(sys.modules.get(obj.__module__), "__file__", "")).startswith(str(COMPAT))
-
-
-def _functions_in(value) -> list:
-    values = value if isinstance(value, tuple | list) else (value,)
-    return [v for v in values if inspect.isfunction(v) and _in_compat(v)]
-
-
-class SourceIndex:
-    """The source text of each collected compat test, by the rule in COVERAGE.md's definitions."""
-
-    def __init__(self):
-        self._sources, self._tables = {}, {}
-
-    def source(self, obj) -> str:
-        if obj not in self._sources:
-            if getattr(obj, "__name__", "") == "<lambda>":
-                self._sources[obj] = _lambda_source(obj)
-            else:
-                text = inspect.getsource(obj)
-                start = re.search(r"^\s*(async\s+def|def|class)\b", text, re.M)
-                self._sources[obj] = text[start.start() if start else 0 :]  # no decorators
-        return self._sources[obj]
-
-    def _table(self, module) -> tuple[str, dict[str, ast.AST]]:
-        """A module's source and its top-level assignments by target name."""
-        if module.__name__ not in self._tables:
-            text = inspect.getsource(module)
-            targets = {}
-            for node in ast.parse(text).body:
-                for target in getattr(node, "targets", [getattr(node, "target", None)]):
-                    if isinstance(target, ast.Name) and getattr(node, "value", None):
-                        targets[target.id] = node.value
-            self._tables[module.__name__] = (text, targets)
-        return self._tables[module.__name__]
-
-    def _follow_object(self, obj, keys, pieces, seen) -> None:
-        pieces.add(self.source(obj))
-        owner = sys.modules.get(obj.__module__)
-        if inspect.isclass(obj):
-            names = {n.id for n in ast.walk(ast.parse(self.source(obj))) if isinstance(n, ast.Name)}
-        else:
-            names = _code_names(obj.__code__)
-        for name in names:
-            self._follow(owner, name, keys, pieces, seen)
-
-    def _follow(self, module, name, keys, pieces, seen) -> None:
-        """Adds the source behind a module-level name: a compat helper, fixture or table."""
-        if module is None or (module.__name__, name) in seen:
-            return
-        seen.add((module.__name__, name))
-        value = getattr(module, "__dict__", {}).get(name)
-        value = getattr(value, "_get_wrapped_function", lambda: value)()  # a pytest fixture
-        if inspect.isfunction(value) or inspect.isclass(value):
-            if _in_compat(value):
-                self._follow_object(value, keys, pieces, seen)
-            return
-        text, targets = self._table(module)
-        node = targets.get(name)
-        if node is None:
-            return
-        parts = [node]
-        if isinstance(node, ast.Dict):  # a table of cases: only the entry this test runs
-            keyed = [v for k, v in zip(node.keys, node.values)
-                     if isinstance(k, ast.Constant) and k.value in keys]  # fmt: skip
-            parts = keyed or parts
-        if isinstance(value, dict) and parts == [node] and keys & value.keys():
-            parts = []  # a registry filled at import time (@case): the functions it holds
-            for key in keys & value.keys():
-                for fn in _functions_in(value[key]):
-                    self._follow_object(fn, keys, pieces, seen)
-        for part in parts:
-            pieces.add(ast.get_source_segment(text, part) or "")
-            for sub in ast.walk(part):
-                if isinstance(sub, ast.Name):
-                    self._follow(module, sub.id, keys, pieces, seen)
-
-    def pieces(self, item) -> set[str]:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        keys = {v for v in params.values() if isinstance(v, str | int) and not isinstance(v, bool)}
-        pieces, seen = set(), set()
-        self._follow_object(item.function, keys, pieces, seen)
-        for value in params.values():
-            for fn in _functions_in(value):
-                self._follow_object(fn, keys, pieces, seen)
-        for name in item.fixturenames:
-            self._follow(item.module, name, keys, pieces, seen)
-        return pieces
-
-
-class _Collector:
-    def pytest_collection_modifyitems(self, items):
-        self.items = list(items)
-
-
-def mentions_by_test(compat: pathlib.Path, ignore: pathlib.Path) -> dict[str, frozenset]:
-    """test key -> the public (namespace, name) pairs its text mentions (collects, runs nothing)."""
-    import pytest
-
-    collector, printed = _Collector(), io.StringIO()
-    args = [str(compat), "--collect-only", "-p", "no:cacheprovider", f"--ignore={ignore}",
-            f"--rootdir={ROOT}"]  # fmt: skip
-    with contextlib.redirect_stdout(printed):  # one line per collected test otherwise
-        code = pytest.main(args, plugins=[collector])
-    if code != 0:
-        raise SystemExit(f"collecting compat/ failed:\n{printed.getvalue()}")
-    texts = SourceIndex()
-    result = {}
-    for item in collector.items:
-        path, *parts = item.nodeid.split("::")
-        found = frozenset().union(*(mentions(p) for p in texts.pieces(item)))
-        result[case_key(pathlib.Path(path).stem, *parts)] = found
-    return result
 
 
 # ----- op-table cases: compat/test_ops.py ids start with an op_db record name -------------------
@@ -290,7 +155,7 @@ def conformance(outcomes: dict[str, str], mentioned: dict[str, frozenset]) -> di
 
 
 def classify(public: dict, implemented: dict, tested: dict) -> dict[str, dict[str, str]]:
-    """label -> name -> one of STATUSES."""
+    """label -> name -> passing, xfail, failing, untested or missing."""
     return {
         label: {
             name: tested.get((label, name), "untested") if name in implemented[label] else "missing"
@@ -322,19 +187,21 @@ DEFINITIONS = """\
   For `torch.nn`: its `nn.Module` subclasses. Elsewhere: the namespace's functions and classes.
 - **Implemented**: the matching torchlike namespace or class has the attribute (`hasattr`) and it
   is not a placeholder (None, or a function whose body only raises `NotImplementedError`).
-- **Passing**: an implemented name that the compat suite exercises with no failure.
+- **Passing**: an implemented name the compat suite checks, without a failure that counts:
   - Op-table names: `compat/test_ops.py` case ids start with a `compat/op_db.py` record. Forward,
     gradient, second-order, error and promotion cases check the record's `torch.<name>` (or
     `Tensor.<name>` for method-only rows); `test_variant`/`test_variant_flags` cases check
     `Tensor.<name>` (method), `Tensor.<name>_` (in-place), `torch.<name>_` and `torch.<name>`
     (`out=`). Such a name passes when every one of its cases passes or is a strict xfail.
-  - Every other name passes when at least one passing compat test mentions it. A test's text is its
-    function's source (without decorators), its own parametrized case (the case's lambda or
-    function, or the entry keyed by the case id in a module-level table), and the compat helpers,
-    fixtures and module-level tables it uses, followed transitively. A mention is
-    `<lib>.<path>.<name>` where `<lib>` is `torch`, `torchlike`, `tl`, `ns`, `lib`, or any other
-    identifier the same text uses as a library (`t.tensor(...)`), or `nn.<Name>`, `F.<name>`,
-    `optim.<Name>`; for `Tensor`, `.<name>` on any other expression.
+  - Every other name passes when at least one passing compat test mentions it. A test's text is
+    its function's source (without decorators), its own parametrized case (the case's lambda or
+    function, the entry keyed by the case id in a module-level table, or the function a
+    registry filled by a decorator holds under that id), and the compat helpers, fixtures and
+    module-level tables it uses, followed transitively. A mention is `<lib>.<path>.<name>` where
+    `<lib>` is `torch`, `torchlike`, `tl`, `ns`, `lib`, or any other identifier the same text
+    uses as a library (`t.tensor(...)`), or `nn.<Name>`, `F.<name>`, `optim.<Name>`; and
+    `.<name>` on any other expression, for `Tensor` and for a namespace the text refers to
+    whole (`f.vjp(...)` in a test that passes `t.autograd.functional` to its cases as `f`).
 - **xfail**: passing names whose cases include a strict `xfail` (for mentioned names: mentioned
   only by strict xfails); counted among the passing names too.
 - **Failing**: implemented names with a failing case. **Not exercised**: implemented names no
@@ -394,7 +261,7 @@ def namespace_section(label: str, names: dict[str, str]) -> str:
 def render_report(statuses: dict[str, dict[str, str]], run_line: str) -> str:
     head = (
         "# torchlike API coverage\n\n"
-        "Generated by `python compat/coverage.py` (do not edit by hand); "
+        "Generated by `python compat/coverage.py` (do not edit by hand);\n"
         "`python compat/coverage.py --check` fails when this file is stale.\n\n"
         f"Compat run: {run_line}.\n\n"
     )
@@ -426,7 +293,7 @@ def replay(report_text: str, public: dict, implemented: dict) -> dict[str, dict[
     """Statuses for today's names, taking conformance from a committed report (no compat run)."""
     recorded, _ = parse_report(report_text)
     tested = {}
-    for label, names in public.items():
+    for label in public:
         for name in implemented[label]:
             earlier = recorded.get(label, {}).get(name, "passing")
             tested[(label, name)] = "untested" if earlier == "missing" else earlier

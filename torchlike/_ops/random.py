@@ -30,7 +30,7 @@ from .random_args import (
 from .random_fill import (
     contiguous_strides,
     draw,
-    draw_in_fill_order,
+    draw_strided,
     fill,
     like_strides,
     record_constant,
@@ -73,32 +73,32 @@ def _dtype_or(dtype, out, default) -> dt.dtype:
 
 
 # ----- factories --------------------------------------------------------------------------------
+def _floats(name, exact_sampler, jax_sampler, sizes, size, generator, out, dtype, device,
+            requires_grad, unknown) -> Tensor:  # fmt: skip
+    """torch.rand / torch.randn: torch's checks, then sampler(state or key, shape, dtype)."""
+    given = _given(size=size, generator=generator, out=out, dtype=dtype, device=device, **unknown)
+    if unknown:
+        raise invalid_combination(name, sizes, given)
+    check_generator(name, generator, sizes, given)
+    shape = parse_size(name, sizes, size)
+    dtype = _dtype_or(dtype, out, dt.get_default_dtype())
+    values = draw(generator, shape, lambda st, s: exact_sampler(st, s, dtype),
+                  lambda key, s: jax_sampler(key, s, dtype))  # fmt: skip
+    return _new_tensor(values, dtype, device, requires_grad, out)
+
+
 def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **unknown):  # fmt: skip
     """torch.rand: uniform samples in [0, 1)."""
-    given = _given(size=size, generator=generator, out=out, dtype=dtype, device=device, **unknown)
-    if unknown:
-        raise invalid_combination("rand", sizes, given)
-    check_generator("rand", generator, sizes, given)
-    shape = parse_size("rand", sizes, size)
-    dtype = _dtype_or(dtype, out, dt.get_default_dtype())
-    values = draw(generator, shape, lambda st, s: exact.uniform(st, s, dtype),
-                  lambda key, s: jr.uniform(key, s, dtype))  # fmt: skip
-    return _new_tensor(values, dtype, device, requires_grad, out)
+    return _floats("rand", exact.uniform, jr.uniform, sizes, size, generator, out, dtype, device,
+                   requires_grad, unknown)  # fmt: skip
 
 
 def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False, **unknown):  # fmt: skip
     """torch.randn: standard normal samples."""
-    given = _given(size=size, generator=generator, out=out, dtype=dtype, device=device, **unknown)
-    if unknown:
-        raise invalid_combination("randn", sizes, given)
-    check_generator("randn", generator, sizes, given)
-    shape = parse_size("randn", sizes, size)
-    dtype = _dtype_or(dtype, out, dt.get_default_dtype())
-    values = draw(generator, shape, lambda st, s: exact.normal(st, s, dtype),
-                  lambda key, s: jr.normal(key, s, dtype))  # fmt: skip
-    return _new_tensor(values, dtype, device, requires_grad, out)
+    return _floats("randn", exact.normal, jr.normal, sizes, size, generator, out, dtype, device,
+                   requires_grad, unknown)  # fmt: skip
 
 
 def randint(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None,
@@ -139,12 +139,7 @@ def _like(input, dtype, device, requires_grad, memory_format, generator, draw_ex
     shape = tuple(input.shape)
     keep_strides = memory_format is None or str(memory_format) == "torch.preserve_format"
     strides = like_strides(input) if keep_strides else contiguous_strides(shape)
-    gen = as_generator(generator)
-    if is_jax_prng_enabled():
-        draw_exact(gen._state, (0,), True)
-        values = draw_jax(gen._next_key(), shape)
-    else:
-        values = draw_in_fill_order(lambda s, c: draw_exact(gen._state, s, c), shape, strides)
+    values = draw_strided(generator, shape, strides, draw_exact, draw_jax)
     return _new_tensor(values, dtype, device or input.device, requires_grad, None)
 
 

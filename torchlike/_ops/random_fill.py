@@ -93,19 +93,23 @@ def draw(generator, shape, draw_exact, draw_jax):
     return draw_exact(gen._state, shape)
 
 
-def fill(target: Tensor, grad_fn_name: str, generator, draw_exact, draw_jax) -> Tensor:
-    """An in-place sampler: torch's checks, then draw_exact(state, shape, contiguous) values
+def draw_strided(generator, shape, strides, draw_exact, draw_jax) -> np.ndarray:
+    """Values for a tensor laid out with `strides`: draw_exact(state, shape, contiguous) values
     placed in torch's fill order, or draw_jax(key, shape) values in JAX mode."""
+    gen = as_generator(generator)
+    if is_jax_prng_enabled():
+        draw_exact(gen._state, (0,), True)  # torch's argument checks, no draws
+        return draw_jax(gen._next_key(), shape)
+    return draw_in_fill_order(lambda s, c: draw_exact(gen._state, s, c), shape, strides)
+
+
+def fill(target: Tensor, grad_fn_name: str, generator, draw_exact, draw_jax) -> Tensor:
+    """An in-place sampler: torch's checks, then values from draw_strided written into target."""
     inplace.check_inplace_allowed(target)
     shape = tuple(target.shape)
     strides = target.stride() if target._view is not None else contiguous_strides(shape)
     check_no_internal_overlap(target, strides)
-    gen = as_generator(generator)
-    if is_jax_prng_enabled():
-        draw_exact(gen._state, (0,), True)
-        values = draw_jax(gen._next_key(), shape)
-    else:
-        values = draw_in_fill_order(lambda s, c: draw_exact(gen._state, s, c), shape, strides)
+    values = draw_strided(generator, shape, strides, draw_exact, draw_jax)
     sample = jnp.asarray(values, target._value.dtype)
     return inplace.overwrite(target, _Sample(sample), grad_fn_name)
 

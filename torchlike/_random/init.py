@@ -30,7 +30,7 @@ _LINEAR_DEFAULT_A = math.sqrt(5)
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
-    """nn.init.calculate_gain."""
+    """The gain torch.nn.init.calculate_gain recommends for a nonlinearity."""
     if nonlinearity in _UNIT_GAIN:
         return 1
     if nonlinearity == "tanh":
@@ -61,7 +61,8 @@ def fan_in_and_fan_out(shape) -> tuple[int, int]:
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
-def _fan(shape, mode: str) -> int:
+def fan(shape, mode: str) -> int:
+    """nn.init._calculate_correct_fan: fan_in or fan_out of a weight of `shape`."""
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
@@ -69,7 +70,20 @@ def _fan(shape, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _zero_element(shape) -> bool:
+def kaiming_std(shape, a, mode: str, nonlinearity: str) -> float:
+    """He's std, gain / sqrt(fan); the fan is checked first, as torch does."""
+    fan_size = fan(shape, mode)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan_size)
+
+
+def xavier_std(shape, gain: float) -> float:
+    """Glorot's std, gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def warn_if_zero_element(shape) -> bool:
+    """Warn (as torch's kaiming_* do) and return True when `shape` has no elements."""
     if 0 in as_shape(shape):
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
         return True
@@ -90,10 +104,9 @@ def kaiming_uniform_(
     gen: CPUGeneratorState, shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", dtype="float32"
 ) -> np.ndarray:
     """nn.init.kaiming_uniform_: U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)."""
-    if _zero_element(shape):
+    if warn_if_zero_element(shape):
         return np.empty(as_shape(shape), dtype=dtype)
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(shape, mode))
-    bound = math.sqrt(3.0) * std
+    bound = math.sqrt(3.0) * kaiming_std(shape, a, mode, nonlinearity)
     return uniform(gen, shape, dtype, -bound, bound)
 
 
@@ -101,26 +114,20 @@ def kaiming_normal_(
     gen: CPUGeneratorState, shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", dtype="float32"
 ) -> np.ndarray:
     """nn.init.kaiming_normal_: N(0, std), std = gain / sqrt(fan)."""
-    if _zero_element(shape):
+    if warn_if_zero_element(shape):
         return np.empty(as_shape(shape), dtype=dtype)
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(shape, mode))
-    return normal(gen, shape, dtype, 0.0, std)
-
-
-def _xavier_std(shape, gain: float) -> float:
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal(gen, shape, dtype, 0.0, kaiming_std(shape, a, mode, nonlinearity))
 
 
 def xavier_uniform_(gen: CPUGeneratorState, shape, gain=1.0, dtype="float32") -> np.ndarray:
     """nn.init.xavier_uniform_: U(-a, a), a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))."""
-    bound = math.sqrt(3.0) * _xavier_std(shape, gain)
+    bound = math.sqrt(3.0) * xavier_std(shape, gain)
     return uniform(gen, shape, dtype, -bound, bound)
 
 
 def xavier_normal_(gen: CPUGeneratorState, shape, gain=1.0, dtype="float32") -> np.ndarray:
     """nn.init.xavier_normal_: N(0, gain * sqrt(2 / (fan_in + fan_out)))."""
-    return normal(gen, shape, dtype, 0.0, _xavier_std(shape, gain))
+    return normal(gen, shape, dtype, 0.0, xavier_std(shape, gain))
 
 
 def default_weight_and_bias(

@@ -155,19 +155,24 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     return out_value, tuple(grads) if tuple_in else grads[0]
 
 
-def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """torch.autograd.functional.jvp: (func(inputs), J v)."""
-    tuple_in, inputs = _as_tuple(inputs, "inputs", "jvp")
+def _input_tangents(v, inputs, tuple_in: bool, fn_name: str):
+    """The v of jvp, hvp and vhp (shaped like the inputs); None means ones for one element."""
     if v is None:
         if len(inputs) != 1 or inputs[0].numel() != 1:
             raise RuntimeError(
                 "The vector v can only be None if the input to the user-provided function is a "
                 "single Tensor with a single element."
             )
-        vs = (from_array(jnp.ones_like(inputs[0]._value)),)
-    else:
-        vs = _as_tuple(v, "v", "jvp")[1]
-        _validate_v(vs, inputs, tuple_in)
+        return (from_array(jnp.ones_like(inputs[0]._value)),)
+    vs = _as_tuple(v, "v", fn_name)[1]
+    _validate_v(vs, inputs, tuple_in)
+    return vs
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """torch.autograd.functional.jvp: (func(inputs), J v)."""
+    tuple_in, inputs = _as_tuple(inputs, "inputs", "jvp")
+    vs = _input_tangents(v, inputs, tuple_in, "jvp")
     if strict:
         _strict.check_jvp(func, inputs, vs, create_graph, _as_tuple)
     box: dict = {}
@@ -281,16 +286,7 @@ def _scalar_function(func, fn_name: str):
 
 def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     tuple_in, inputs = _as_tuple(inputs, "inputs", fn_name)
-    if v is None:
-        if len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is a "
-                "single Tensor with a single element."
-            )
-        vs = (from_array(jnp.ones_like(inputs[0]._value)),)
-    else:
-        vs = _as_tuple(v, "v", fn_name)[1]
-        _validate_v(vs, inputs, tuple_in)
+    vs = _input_tangents(v, inputs, tuple_in, fn_name)
     if strict:
         _strict.check_vhp(func, inputs, vs, create_graph, _as_tuple, fn_name)
     scalar = _scalar_function(func, fn_name)

@@ -13,58 +13,26 @@ import warnings
 import torchlike
 
 from .. import _grad_mode
+from .._random import init as _random_init
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
     "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]  # fmt: skip
 
-_LINEAR_LIKE = (
-    "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-    "conv_transpose3d", "sigmoid",
-)  # fmt: skip
-
 
 def calculate_gain(nonlinearity: str, param=None):
     """torch.nn.init.calculate_gain: the recommended scale for a nonlinearity."""
-    if nonlinearity in _LINEAR_LIKE:
-        return 1
-    if nonlinearity == "tanh":
-        return 5.0 / 3
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
-    if nonlinearity == "leaky_relu":
-        if param is None:
-            negative_slope = 0.01
-        elif isinstance(param, int | float) and not isinstance(param, bool):
-            negative_slope = param
-        else:
-            raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + negative_slope**2))
-    if nonlinearity == "selu":
-        return 3.0 / 4
-    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+    return _random_init.calculate_gain(nonlinearity, param)
 
 
 def _calculate_fan_in_and_fan_out(tensor):
     """torch.nn.init._calculate_fan_in_and_fan_out: (in, out) times the receptive field."""
-    if tensor.dim() < 2:
-        raise ValueError(
-            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
-        )
-    receptive_field = 1
-    for size in tensor.shape[2:]:
-        receptive_field *= size
-    return tensor.size(1) * receptive_field, tensor.size(0) * receptive_field
+    return _random_init.fan_in_and_fan_out(tensor.shape)
 
 
 def _calculate_correct_fan(tensor, mode: str) -> int:
-    mode = mode.lower()
-    valid_modes = ["fan_in", "fan_out"]
-    if mode not in valid_modes:
-        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    return _random_init.fan(tensor.shape, mode)
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
@@ -160,32 +128,22 @@ def zeros_(tensor):
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """torch.nn.init.xavier_uniform_ (Glorot): U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    bound = math.sqrt(3.0) * std
+    bound = math.sqrt(3.0) * _random_init.xavier_std(tensor.shape, gain)
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """torch.nn.init.xavier_normal_ (Glorot): N(0, gain**2 * 2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std, generator)
-
-
-def _kaiming_std(tensor, a, mode, nonlinearity):
-    fan = _calculate_correct_fan(tensor, mode)
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return normal_(tensor, 0.0, _random_init.xavier_std(tensor.shape, gain), generator)
 
 
 def kaiming_uniform_(
     tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
 ):
     """torch.nn.init.kaiming_uniform_ (He): U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)."""
-    if 0 in tensor.shape:
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+    if _random_init.warn_if_zero_element(tensor.shape):
         return tensor
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * _random_init.kaiming_std(tensor.shape, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -193,10 +151,10 @@ def kaiming_normal_(
     tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
 ):
     """torch.nn.init.kaiming_normal_ (He): N(0, (gain / sqrt(fan))**2)."""
-    if 0 in tensor.shape:
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+    if _random_init.warn_if_zero_element(tensor.shape):
         return tensor
-    return normal_(tensor, 0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+    std = _random_init.kaiming_std(tensor.shape, a, mode, nonlinearity)
+    return normal_(tensor, 0, std, generator)
 
 
 def __getattr__(name: str):

@@ -15,6 +15,7 @@ from itertools import chain
 from .. import _dtype as dt
 from .. import _grad_mode
 from .._tensor import Tensor
+from ..nn.modules._grads import zero_grads
 from ..nn.modules._utils import typename
 
 __all__ = ["Optimizer", "required"]
@@ -83,18 +84,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """torch.optim.Optimizer.zero_grad: drop (or zero in place) every parameter's grad."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                    continue
-                if param.grad.grad_fn is not None:
-                    param.grad.detach_()
-                else:
-                    param.grad.requires_grad_(False)
-                param.grad.zero_()
+        zero_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
 
     def add_param_group(self, param_group: dict) -> None:
         """torch.optim.Optimizer.add_param_group, with torch's checks and defaults."""

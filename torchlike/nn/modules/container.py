@@ -25,7 +25,42 @@ def _index_in(size: int, idx) -> int:
     return idx % size
 
 
-class Sequential(Module):
+def _check_sequential(other) -> None:
+    if not isinstance(other, Sequential):
+        raise ValueError(
+            f"add operator supports only objects of Sequential class, but {type(other)} is given."
+        )
+
+
+class _ModuleSequence:
+    """Index-based access shared by Sequential and ModuleList; each says how _key_at finds a key."""
+
+    def _key_at(self, idx) -> str:
+        raise NotImplementedError
+
+    def __setitem__(self, idx, module) -> None:
+        setattr(self, self._key_at(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key_at(idx)]
+        for key in keys:
+            delattr(self, key)
+        self._modules = _renumbered(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def pop(self, key):
+        """torch.nn.Sequential.pop / torch.nn.ModuleList.pop."""
+        module = self[key]
+        del self[key]
+        return module
+
+
+class Sequential(_ModuleSequence, Module):
     """torch.nn.Sequential: modules called in order, each on the previous one's output."""
 
     def __init__(self, *args) -> None:
@@ -45,42 +80,16 @@ class Sequential(Module):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return self._modules[self._key_at(idx)]
 
-    def __setitem__(self, idx, module) -> None:
-        setattr(self, self._key_at(idx), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key_at(idx)]
-        for key in keys:
-            delattr(self, key)
-        self._modules = _renumbered(self._modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other) -> Sequential:
-        if not isinstance(other, Sequential):
-            raise ValueError(
-                "add operator supports only objects of Sequential class, but "
-                f"{type(other)} is given."
-            )
+        _check_sequential(other)
         combined = Sequential()
         for layer in chain(self, other):
             combined.append(layer)
         return combined
 
     def __iadd__(self, other):
-        if not isinstance(other, Sequential):
-            raise ValueError(
-                "add operator supports only objects of Sequential class, but "
-                f"{type(other)} is given."
-            )
+        _check_sequential(other)
         return self.extend(other)
-
-    def __dir__(self):
-        return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, module: Module) -> Sequential:
         """torch.nn.Sequential.append."""
@@ -106,19 +115,13 @@ class Sequential(Module):
             self.append(layer)
         return self
 
-    def pop(self, key):
-        """torch.nn.Sequential.pop."""
-        module = self[key]
-        del self[key]
-        return module
-
     def forward(self, input):
         for module in self:
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence, Module):
     """torch.nn.ModuleList: a list whose modules are registered as children."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -126,28 +129,13 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _key(self, idx) -> str:
+    def _key_at(self, idx) -> str:
         return str(_index_in(len(self), idx))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(list(self._modules.values())[idx])
-        return self._modules[self._key(idx)]
-
-    def __setitem__(self, idx, module) -> None:
-        setattr(self, self._key(idx), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
-        for key in keys:
-            delattr(self, key)
-        self._modules = _renumbered(self._modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        return self._modules[self._key_at(idx)]
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -157,9 +145,6 @@ class ModuleList(Module):
         for index, module in enumerate(chain(self, other)):
             combined.add_module(str(index), module)
         return combined
-
-    def __dir__(self):
-        return [key for key in super().__dir__() if not key.isdigit()]
 
     def __repr__(self) -> str:
         # torch prints runs of identical children once: "(0-2): 3 x Linear(...)"
@@ -189,12 +174,6 @@ class ModuleList(Module):
         """torch.nn.ModuleList.append."""
         self.add_module(str(len(self)), module)
         return self
-
-    def pop(self, key):
-        """torch.nn.ModuleList.pop."""
-        module = self[key]
-        del self[key]
-        return module
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """torch.nn.ModuleList.extend."""

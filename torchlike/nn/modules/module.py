@@ -11,6 +11,7 @@ from collections import OrderedDict
 from ..._tensor import Tensor
 from ..parameter import Parameter
 from . import _conversion, _state_dict
+from ._grads import zero_grads
 from ._utils import RemovableHandle, addindent, typename
 
 __all__ = ["Module"]
@@ -306,17 +307,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """torch.nn.Module.zero_grad."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-                continue
-            if param.grad.grad_fn is not None:
-                param.grad.detach_()
-            else:
-                param.grad.requires_grad_(False)
-            param.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> Module:
         """torch.nn.Module.apply: fn on every submodule (children first), then on self."""
