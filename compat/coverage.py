@@ -234,7 +234,7 @@ def _name_lines(names: list[str], width: int = 100) -> str:
     lines, line = [], ""
     for name in names:
         token = f"`{name}`"
-        if line and len(line) + len(token) + 2 > width:
+        if line and len(line) + len(", ") + len(token) + len(",") > width:
             lines.append(line + ",")
             line = ""
         line = f"{line}, {token}" if line else token

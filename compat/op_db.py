@@ -574,3 +574,37 @@ add("mse_loss", lambda m: [S(m(2, 3), m(2, 3)), S(m(2, 3), m(2, 3), reduction="s
                            S(m(2, 3), m(2, 3), reduction="none"), S(m(), m())],
     call=functional("mse_loss"), gradgrad=True, internal=True)  # fmt: skip
 add("nll_loss", nll_samples, call=functional("nll_loss"), internal=True, grad_args=(0,))
+
+
+# ----- convolutions ------------------------------------------------------------------------
+def conv_samples(dims: int):
+    def samples(m: Maker):
+        k = (3,) * dims
+        return [S(m(2, 4, *(6,) * dims), m(3, 4, *k), m(3)),
+                S(m(1, 4, *(7,) * dims), m(4, 2, *k), None, 2, 1, 1, 2),
+                S(m(4, *(5,) * dims), m(2, 4, *k), m(2), padding="same", dilation=2),
+                S(m(1, 2, *(5,) * dims), m(2, 2, *(2,) * dims), padding="valid",
+                  stride=(2,) * dims),
+                S(m(0, 2, *(4,) * dims), m(3, 2, *k), m(3))]  # fmt: skip
+
+    return samples
+
+
+def conv_errors(dims: int):
+    x, w = f32(1, 4, *(8,) * dims), f32(6, 3, *(3,) * dims)
+    return (E(RuntimeError, x, w, message=True), E(RuntimeError, f32(8), w, message=True),
+            E(RuntimeError, f32(1, 6, *(8,) * dims), f32(5, 3, *(3,) * dims), groups=2,
+              message=True),
+            E(RuntimeError, f32(1, 3, *(2,) * dims), w, message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, f32(5), message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, stride=2, padding="same", message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, padding="full", message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, padding=-1, message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, stride=0, message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), np.ones(w.shape), message=True),
+            E(RuntimeError, np.ones((1, 3, *(8,) * dims)), w, message=True),
+            E(RuntimeError, f32(1, 3, *(8,) * dims), w, np.ones(6), message=True))  # fmt: skip
+
+
+for _dims in (1, 2, 3):
+    add(f"conv{_dims}d", conv_samples(_dims), dtypes=NUMERIC, errors=conv_errors(_dims))

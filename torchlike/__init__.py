@@ -42,6 +42,12 @@ from ._ipython import load_ipython_extension, unload_ipython_extension
 from ._missing import module_getattr as _module_getattr
 from ._shim import install_as_torch, uninstall_as_torch
 from .autograd import Function
+from .nn._dropout import (
+    alpha_dropout_, dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_,
+)  # fmt: skip
+from .nn._dropout import functional_alpha_dropout as alpha_dropout
+from .nn._dropout import functional_dropout as dropout
+from .nn._dropout import functional_feature_alpha_dropout as feature_alpha_dropout
 from .version import torchlike_version as __version__
 
 globals().update(_FUNCTIONS)

@@ -2,7 +2,16 @@
 
 from . import functional, init
 from .modules import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    AlphaDropout,
     CrossEntropyLoss,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
     Identity,
     L1Loss,
     Linear,
@@ -20,9 +29,11 @@ from .modules import (
 from .parameter import Parameter
 
 __all__ = [
-    "CrossEntropyLoss", "Identity", "L1Loss", "Linear", "MSELoss", "Module", "ModuleDict",
+    "AlphaDropout", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "FeatureAlphaDropout", "Identity", "L1Loss", "Linear", "MSELoss", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "functional", "init",
+    "Conv1d", "Conv2d", "Conv3d",
 ]  # fmt: skip
 
 

@@ -9,14 +9,28 @@ from __future__ import annotations
 import warnings
 
 from .. import _dtype as dt
+from .._ops import FUNCTIONS as _OP_FUNCTIONS
 from .._ops.dispatch import call
 from .._ops.registry import TABLE
 from .._tensor import Tensor
+from ._dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 
 __all__ = [
-    "cross_entropy", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
+    "alpha_dropout", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d",
+    "feature_alpha_dropout", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
     "relu_", "sigmoid", "softmax", "tanh",
+    "conv1d", "conv2d", "conv3d",
 ]  # fmt: skip
+
+# torch.nn.functional.convNd are torch.convNd themselves
+conv1d, conv2d, conv3d = (_OP_FUNCTIONS[f"conv{n}d"] for n in (1, 2, 3))
 
 _REDUCTIONS = ("none", "mean", "sum")
 
