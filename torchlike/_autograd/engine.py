@@ -3,7 +3,8 @@
 Each op node's backward is a jitted VJP kernel cached by (function key, input avals,
 which inputs and outputs are differentiable), so a repeated op costs one cached call.
 With create_graph=True the backward of each node is itself dispatched as an op, so it is
-recorded and can be differentiated again.
+recorded and can be differentiated again. A graph seen again with the same signature runs
+as one compiled function instead (compiled.py), unless it needs Python between nodes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
-from . import saved
+from . import compiled, saved
 from .graph import AccumulateGrad, OpNode
 from .kernels import as_array, as_tensor, concrete, kernel_for, kernel_key, stats, vjp_facts, zeros
 from .recorded import node_vjp_recorded
+
+log_compiles = compiled.log_compiles  # engine.log_compiles(True): one line per graph compile
 
 
 def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
@@ -109,6 +112,14 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
         if node is not None:
             buf = buffers.setdefault(node, {})
             buf[nr] = _add(buf.get(nr), grad, create_graph)
+    if capture is None and accumulate and _may_compile(create_graph):
+        root_nodes = [node for (node, _), _g in roots if node is not None]
+        replayed = compiled.try_replay(
+            root_nodes, deps, nodes, buffers, retain_graph, accumulate_into, _release
+        )
+        if replayed:
+            return [], nodes
+    stats["per_node_runs"] += 1
     capture_index = {}
     if capture is not None:
         for k, edge in enumerate(capture):
@@ -147,6 +158,11 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
                     queued.add(child)
                     heapq.heappush(ready, (-child._seq, id(child), child))
     return captured, run.executed
+
+
+def _may_compile(create_graph: bool) -> bool:
+    """Whole-graph replay needs no Python between nodes: no create_graph, no anomaly mode."""
+    return not create_graph and not _grad_mode.anomaly["enabled"]
 
 
 def _release(node) -> None:
@@ -299,4 +315,4 @@ def accumulate_into(tensor, grad, create_graph: bool, retained: bool = False) ->
         existing._write(existing._value + grad)
 
 
-__all__ = ["node_vjp", "run_backward", "stats"]
+__all__ = ["log_compiles", "node_vjp", "run_backward", "stats"]

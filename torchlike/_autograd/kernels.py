@@ -18,6 +18,9 @@ from .graph import OpNode
 _KERNEL_LIMIT = 4096
 _kernels: OrderedDict = OrderedDict()
 stats = {"kernel_compiles": 0}
+# Per-node kernels and whole-graph replays compile without XLA fusion, so both give the same
+# bits: fused reductions and fused elementwise chains round differently from unfused ones.
+COMPILER_OPTIONS = {"xla_disable_hlo_passes": "fusion"}
 
 
 def vjp_kernel(fn, diff_inputs, diff_outputs):
@@ -59,7 +62,7 @@ def kernel_for(node: OpNode, full_key):
         return vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
     kernel = _kernels.get(full_key)
     if kernel is None:
-        kernel = jax.jit(vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs))
+        kernel = _Kernel(vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs))
         stats["kernel_compiles"] += 1
         _kernels[full_key] = kernel
         if len(_kernels) > _KERNEL_LIMIT:
@@ -67,6 +70,20 @@ def kernel_for(node: OpNode, full_key):
     else:
         _kernels.move_to_end(full_key)
     return kernel
+
+
+class _Kernel:
+    """A jitted VJP kernel; inside another trace (create_graph replays) it runs as plain jit."""
+
+    __slots__ = ("top_level", "nested")
+
+    def __init__(self, kernel):
+        self.top_level = jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+        self.nested = jax.jit(kernel)  # compiler options are allowed on top-level jits only
+
+    def __call__(self, primals, cotangents):
+        traced = any(isinstance(a, jax.core.Tracer) for a in (*primals, *cotangents))
+        return (self.nested if traced else self.top_level)(primals, cotangents)
 
 
 def vjp_facts(node: OpNode, full_key, create_graph: bool) -> tuple:

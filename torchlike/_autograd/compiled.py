@@ -1,0 +1,237 @@
+"""Whole-graph compiled backward: a graph that repeats is replayed as one jitted function.
+
+A backward pass gets a signature: per node, in the order the engine runs them, its kernel key
+(function, input avals, differentiable inputs and outputs), its input edges and where they
+lead, plus the avals of the root gradients. The first time a signature is seen the per-node
+engine runs; when it is seen again (a training loop), one jax.jit function chains every
+node's VJP in the same order and returns the gradients of every leaf. Graphs that need
+Python between nodes (hooks, custom Functions, nodes without a cache key) never compile.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import sys
+from collections import OrderedDict
+
+import jax
+import jax.numpy as jnp
+
+from . import saved
+from .graph import AccumulateGrad, OpNode
+from .kernels import COMPILER_OPTIONS, as_array, concrete, kernel_key, stats, vjp_facts, vjp_kernel
+
+GRAPH_LIMIT = 64  # compiled graphs kept (LRU)
+MAX_NODES = 500  # larger graphs take too long to compile: they stay on per-node kernels
+_SEEN_LIMIT = 1024  # signatures seen once, waiting for a second sighting
+_graphs: OrderedDict = OrderedDict()
+_seen: OrderedDict = OrderedDict()
+_logging = {"enabled": os.environ.get("TORCHLIKE_LOG_COMPILES", "") not in ("", "0")}
+_switch = {"enabled": True}
+
+stats.update(graph_compiles=0, graph_replays=0, per_node_runs=0)
+
+
+def log_compiles(enabled: bool = True) -> None:
+    """Print one line per whole-graph backward compile, saying why it compiled."""
+    _logging["enabled"] = bool(enabled)
+
+
+def set_enabled(enabled: bool = True) -> None:
+    """Turn whole-graph replay on or off (off: every backward runs node by node)."""
+    _switch["enabled"] = bool(enabled)
+
+
+def clear() -> None:
+    """Forget compiled graphs and seen signatures."""
+    _graphs.clear()
+    _seen.clear()
+
+
+def _schedule(roots, deps: dict) -> list:
+    """Nodes in the order the per-node engine runs them (highest sequence number first)."""
+    deps = dict(deps)
+    ready = [(-node._seq, id(node), node) for node in roots if not deps.get(node)]
+    heapq.heapify(ready)
+    queued = {item[2] for item in ready}
+    order = []
+    while ready:
+        node = heapq.heappop(ready)[2]
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] -= 1
+            if deps[child] == 0 and child not in queued:
+                queued.add(child)
+                heapq.heappush(ready, (-child._seq, id(child), child))
+    return order
+
+
+def _needs_python(node) -> bool:
+    """Whether something must run in Python at this node (hooks, retain_grad, custom code)."""
+    if node._pre_hooks or node._hooks or node._tensor_hooks or node._retained:
+        return True
+    if type(node) is AccumulateGrad:
+        return bool(node.variable._hooks)
+    return not isinstance(node, OpNode) or node.primals is None or kernel_key(node) is None
+
+
+def _signature(order: list, buffers: dict):
+    """The graph's cache key, or None when the graph cannot be compiled."""
+    index = {node: k for k, node in enumerate(order)}
+    entries = []
+    for node in order:
+        if _needs_python(node):
+            return None
+        if type(node) is AccumulateGrad:
+            entries.append("leaf")
+            continue
+        children = tuple(
+            None if child is None else (index[child], nr) for child, nr in node.next_functions
+        )
+        entries.append((kernel_key(node), node.edges, children))
+    root_avals = []
+    for node, grads in buffers.items():
+        for nr, grad in sorted(grads.items()):
+            array = as_array(grad)
+            root_avals.append((index[node], nr, tuple(array.shape), array.dtype))
+    return tuple(entries), tuple(sorted(root_avals, key=lambda r: r[:2]))
+
+
+def _versions_ok(order: list) -> bool:
+    """Saved values are intact; otherwise the per-node engine raises torch's error in place."""
+    for node in order:
+        if type(node) is AccumulateGrad:
+            continue
+        reads, _ = vjp_facts(node, kernel_key(node), False)
+        try:
+            saved.check_versions(node, reads if node.saves == "inputs" else ())
+        except RuntimeError:
+            return False
+    return True
+
+
+def _build(order: list, signature):
+    """One jitted function: (primals per node, root gradients) -> gradient per leaf."""
+    index = {node: k for k, node in enumerate(order)}
+    steps = [
+        None
+        if type(node) is AccumulateGrad
+        else (
+            vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs),
+            node.diff_inputs,
+            node.diff_outputs,
+            list(node.out_avals),
+            node.edges,
+            [None if child is None else (index[child], nr) for child, nr in node.next_functions],
+        )
+        for node in order
+    ]
+    root_slots = [(k, nr) for k, nr, _shape, _dtype in signature[1]]
+
+    def replay(primals, root_grads):
+        buffers = [{} for _ in steps]
+        for (k, nr), grad in zip(root_slots, root_grads):
+            buffers[k][nr] = grad
+        leaf_grads = []
+        for k, step in enumerate(steps):
+            if step is None:
+                leaf_grads.append(buffers[k].get(0))
+                continue
+            _backward_step(step, primals[k], buffers[k], buffers)
+        return leaf_grads
+
+    return jax.jit(replay, compiler_options=COMPILER_OPTIONS)
+
+
+def _backward_step(step, primals, grads: dict, buffers: list) -> None:
+    """One node inside the trace, with the per-node engine's casts and summation order."""
+    kernel, diff_inputs, diff_outputs, out_avals, edges, children = step
+    cotangents = [
+        grads[i].astype(out_avals[i][1]) if i in grads else jnp.zeros(*out_avals[i])
+        for i in diff_outputs
+    ]
+    diff_grads = kernel(primals, cotangents)
+    result = [None] * len(primals)
+    for i, g in zip(diff_inputs, diff_grads):
+        result[i] = g
+    for target, grad in zip(children, (result[i] for i in edges)):
+        if target is None or grad is None:
+            continue
+        k, nr = target
+        buffers[k][nr] = grad if nr not in buffers[k] else buffers[k][nr] + grad
+
+
+def _log(order: list, signature) -> None:
+    leaves = sum(1 for node in order if type(node) is AccumulateGrad)
+    closest = _difference(signature)
+    print(
+        f"torchlike: compiling backward graph ({len(order)} nodes, {leaves} leaves): "
+        f"signature seen twice{closest}",
+        file=sys.stderr,
+    )
+
+
+def _difference(signature) -> str:
+    """What differs from the most recently used compiled graph, for the compile log."""
+    if not _graphs:
+        return "; no other graph compiled"
+    other = next(reversed(_graphs))
+    mine, theirs = signature[0], other[0]
+    if len(mine) != len(theirs):
+        return f"; closest cached graph has {len(theirs)} nodes, this one {len(mine)}"
+    for k, (a, b) in enumerate(zip(mine, theirs)):
+        if a != b:
+            part = "kernel (op, shapes or dtypes)" if a[0] != b[0] else "topology"
+            return f"; differs from the closest cached graph at node {k}: {part}"
+    return "; differs from the closest cached graph in its root gradients"
+
+
+def try_replay(root_nodes, deps, nodes, buffers, retain_graph, accumulate, release) -> bool:
+    """Run the backward as one compiled graph if this graph was seen before; False otherwise."""
+    if not _switch["enabled"] or len(nodes) > MAX_NODES:
+        return False
+    order = _schedule(root_nodes, deps)
+    signature = _signature(order, buffers)
+    if signature is None:
+        return False
+    replay = _graphs.get(signature)
+    if replay is None:
+        if signature not in _seen:
+            _seen[signature] = True
+            if len(_seen) > _SEEN_LIMIT:
+                _seen.popitem(last=False)
+            return False
+        if not _versions_ok(order):
+            return False
+        if _logging["enabled"]:
+            _log(order, signature)
+        replay = _graphs[signature] = _build(order, signature)
+        stats["graph_compiles"] += 1
+        if len(_graphs) > GRAPH_LIMIT:
+            _graphs.popitem(last=False)
+    elif not _versions_ok(order):
+        return False
+    _graphs.move_to_end(signature)
+    _run(replay, order, signature, buffers, accumulate)
+    stats["graph_replays"] += 1
+    if not retain_graph:
+        for node in order:
+            release(node)
+    return True
+
+
+def _run(replay, order, signature, buffers, accumulate) -> None:
+    index = {node: k for k, node in enumerate(order)}
+    grads_at = {
+        (index[node], nr): grad for node, grads in buffers.items() for nr, grad in grads.items()
+    }
+    root_grads = [as_array(grads_at[(k, nr)]) for k, nr, _s, _d in signature[1]]
+    primals = [[] if type(node) is AccumulateGrad else concrete(node.primals) for node in order]
+    leaf_grads = replay(primals, root_grads)
+    leaves = (node for node in order if type(node) is AccumulateGrad)
+    for node, grad in zip(leaves, leaf_grads):
+        if grad is not None:
+            accumulate(node.variable, grad, False)
