@@ -57,3 +57,23 @@ class RemovableHandle:
 
     def __exit__(self, *exc) -> None:
         self.remove()
+
+
+def reset_weight_and_bias(weight, bias, *, draw_bias_when_fan_in_is_zero: bool) -> None:
+    """torch's default layer init: kaiming_uniform_(a=sqrt(5)), then bias U(+-1/sqrt(fan_in)).
+
+    Linear draws the bias with bound 0 when fan_in is 0; the conv layers skip the draw (each as
+    torch does, so the generator advances the same way).
+    """
+    import math
+
+    from .. import init
+
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is None:
+        return
+    fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+    if fan_in > 0:
+        init.uniform_(bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+    elif draw_bias_when_fan_in_is_zero:
+        init.uniform_(bias, 0, 0)

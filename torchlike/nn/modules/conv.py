@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from ..._ops.creation import empty
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from ._utils import reset_weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d"]
@@ -54,12 +52,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """torch's default: kaiming_uniform_(a=sqrt(5)) weights, U(+-1/sqrt(fan_in)) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias, draw_bias_when_fan_in_is_zero=False)
 
     def forward(self, input):
         conv = getattr(F, f"conv{self._dims}d")
