@@ -608,3 +608,10 @@ def conv_errors(dims: int):
 
 for _dims in (1, 2, 3):
     add(f"conv{_dims}d", conv_samples(_dims), dtypes=NUMERIC, errors=conv_errors(_dims))
+
+
+# Records kept beside their families; imported last so they can use the helpers above.
+import op_db_layers  # noqa: E402, F401
+import op_db_nn  # noqa: E402, F401
+import op_db_rnn  # noqa: E402, F401
+import op_db_sorting  # noqa: E402, F401

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor
 from . import conv, conversion, creation, indexing, linalg, pointwise, reduction, shape  # noqa: F401
+from . import activation, embedding, loss, normalization, padding, pooling, rnn, sorting  # noqa: F401
 from .dispatch import call
 from .inplace import call_inplace
 from .registry import TABLE

@@ -1,0 +1,3 @@
+"""Padding and resampling: pad, interpolate, one_hot, normalize."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Pooling: max/avg/adaptive pools and convolution transposes' companions."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Recurrent layers: whole-sequence RNN/LSTM/GRU kernels."""
+
+from __future__ import annotations

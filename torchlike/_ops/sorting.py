@@ -1,0 +1,3 @@
+"""Sorting and selection: sort, argsort, topk, unique, nonzero, bincount, histc, ..."""
+
+from __future__ import annotations

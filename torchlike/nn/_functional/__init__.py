@@ -1,0 +1,1 @@
+"""Implementations behind torch.nn.functional, one module per family."""
