@@ -21,10 +21,14 @@ def _jax_has_gpu() -> bool:
         return False
 
 
-# torch here is a CPU build: with a JAX GPU present torchlike rightly reports CUDA.
+# These compare torch.cuda facts; they can only agree where torch and JAX see the same GPUs
+# (the CI's torch is a CPU build, a GPU machine's torch is a CUDA build).
 CPU_ONLY = pytest.mark.xfail(
-    _jax_has_gpu(), reason="JAX sees a GPU; the reference torch is a CPU build", strict=True
+    _jax_has_gpu() != torch.cuda.is_available(),
+    reason="JAX and the reference torch disagree on whether a GPU exists",
+    strict=True,
 )
+NEEDS_GPU = pytest.mark.xfail(not _jax_has_gpu(), reason="needs a JAX GPU", strict=True)
 
 
 def _facts(d):
@@ -163,7 +167,7 @@ def test_cuda_assertion_text():
         torchlike.ones(1).cuda()
 
 
-@pytest.mark.xfail(not _jax_has_gpu(), reason="needs a JAX GPU", strict=True)
+@NEEDS_GPU
 def test_cuda_round_trip_on_a_gpu():
     x = torchlike.arange(6.0, requires_grad=True)
     y = (x.cuda() * 2).cpu()
@@ -173,3 +177,32 @@ def test_cuda_round_trip_on_a_gpu():
     assert y.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     y.sum().backward()
     assert x.grad.tolist() == [2.0] * 6
+
+
+@pytest.mark.xfail(
+    not (_jax_has_gpu() and torch.cuda.is_available()),
+    reason="needs a JAX GPU and a CUDA build of the reference torch",
+    strict=True,
+)
+def test_cuda_and_cpu_tensors_in_one_op_raise_torchs_error():
+    for lhs_device, rhs_device in (("cuda", "cpu"), ("cpu", "cuda")):
+        messages = []
+        for lib in (torch, torchlike):
+            with pytest.raises(RuntimeError) as caught:
+                lib.ones(2, device=lhs_device) + lib.ones(2, device=rhs_device)
+            messages.append(str(caught.value))
+        assert messages[1] == messages[0]
+
+
+@NEEDS_GPU
+def test_cuda_tensor_accepts_cpu_scalars_copies_and_index_values():
+    on_gpu = torchlike.zeros(3, device="cuda")
+    assert (on_gpu + torchlike.tensor(2.0)).tolist() == [2.0, 2.0, 2.0]
+    assert (on_gpu + torchlike.tensor(2.0)).device.type == "cuda"
+    on_gpu.copy_(torchlike.arange(3.0))
+    assert on_gpu.tolist() == [0.0, 1.0, 2.0] and on_gpu.device.type == "cuda"
+    on_gpu[torchlike.tensor([0, 2])] = torchlike.tensor([5.0, 7.0])
+    assert on_gpu.tolist() == [5.0, 1.0, 7.0] and on_gpu.device.type == "cuda"
+    back = torchlike.zeros(3)
+    back.copy_(on_gpu)
+    assert back.device.type == "cpu" and back.tolist() == [5.0, 1.0, 7.0]

@@ -241,6 +241,7 @@ def test_tutorial_loop_shows_the_same_rows_and_counts_as_torch():
 
 def test_use_cuda_without_gpu_warns_like_torch(monkeypatch):
     monkeypatch.setattr(tl_autograd_profiler, "_cuda_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # a CUDA build on a GPU
     messages = []
     for module in (torch.autograd.profiler, tl_autograd_profiler):
         with warnings.catch_warnings(record=True) as caught:

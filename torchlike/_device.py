@@ -130,6 +130,20 @@ def _devices_of(platform: str):
         return ()
 
 
+@functools.cache
+def several_devices() -> bool:
+    """Whether this process has more than one JAX device (only then can tensors disagree)."""
+    return len(_devices_of("cpu")) + len(_devices_of("gpu")) + len(_devices_of("tpu")) > 1
+
+
+def onto_device_of(array, like):
+    """`array` on `like`'s device (cross-device copies); tracers and same-device arrays pass."""
+    if isinstance(array, jax.core.Tracer) or isinstance(like, jax.core.Tracer):
+        return array
+    target = next(iter(like.devices()))
+    return array if target in array.devices() else jax.device_put(array, target)
+
+
 def jax_device(dev: device):
     """The jax.Device a torch device names; torch's error when it is not there."""
     devices = _devices_of(_JAX_PLATFORM.get(dev.type, dev.type))

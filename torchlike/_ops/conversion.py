@@ -85,7 +85,8 @@ def cast(x, target) -> jax.Array:
     return x.astype(target)
 
 
-@op(grad_fn="ToCopyBackward0", function=False, method=False, aten="aten::_to_copy")
+@op(grad_fn="ToCopyBackward0", function=False, method=False, aten="aten::_to_copy",
+    same_device=False)  # fmt: skip
 def to_copy(input, *, dtype=None, jax_dev=None):
     out = input if dtype is None else cast(input, dtype)
     if jax_dev is not None:

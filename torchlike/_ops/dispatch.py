@@ -17,6 +17,7 @@ from .. import _grad_mode
 from .. import _profiler_state as profiler
 from .._autograd import graph
 from .._autograd.views import mark_views
+from .._device import several_devices
 from .._tensor import Tensor, from_array, make_view
 from .registry import PROMOTE_FLOAT, PROMOTE_INT_TO_LONG, OpRow
 
@@ -165,6 +166,8 @@ def _call(row, args, kwargs):
 
 def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     """Run fn(*arrays) and wrap its outputs; record a node when a leaf requires grad."""
+    if row is not None and row.same_device and several_devices():
+        _raise_if_mixed_devices(arrays, torch_level=True)  # JAX would move CPU arrays
     try:
         out = fn(*arrays)
     except ValueError:
@@ -205,15 +208,23 @@ class _ViewStep:
         return out if self.index is None else out[self.index]
 
 
-def _raise_if_mixed_devices(arrays) -> None:
-    """torch's error for an op whose tensors sit on different devices (JAX's is a ValueError)."""
+def _raise_if_mixed_devices(arrays, torch_level: bool = False) -> None:
+    """torch's error for an op whose tensors sit on different devices (JAX's is a ValueError).
+
+    torch_level: compare torch devices (every host device is "cpu", and a 0-d CPU tensor may
+    join tensors on any device, as in torch); otherwise compare JAX devices exactly.
+    """
     from .._device import torch_device_of
 
-    devices = []
+    devices, seen = [], []
     for array in arrays:
         if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
             device = next(iter(array.devices()))
-            if device not in devices:
+            if torch_level and device.platform == "cpu" and array.ndim == 0:
+                continue
+            key = "cpu" if torch_level and device.platform == "cpu" else device
+            if key not in seen:
+                seen.append(key)
                 devices.append(device)
     if len(devices) > 1:
         names = [

@@ -11,6 +11,7 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
+from .._device import onto_device_of
 from .._tensor import Tensor, from_array
 from . import dispatch
 from .inplace import call_inplace
@@ -23,7 +24,8 @@ def _full_index(indices) -> tuple:
     return tuple(slice(None) if i is None else i for i in indices)
 
 
-@op(grad_fn="IndexBackward0", tensors=("input", "indices"), function=False, method=False)
+@op(grad_fn="IndexBackward0", tensors=("input", "indices"), function=False, method=False,
+    same_device=False)  # fmt: skip
 def index(input, indices):
     return input[_full_index(indices)]
 
@@ -34,10 +36,10 @@ def alias(input):
 
 
 @op(grad_fn="IndexPutBackward0", tensors=("input", "indices", "values"), inplace=True,
-    inplace_function=True)  # fmt: skip
+    inplace_function=True, same_device=False)  # fmt: skip
 def index_put(input, indices, values, accumulate=False):
     where = input.at[_full_index(indices)]
-    values = jnp.asarray(values, input.dtype)
+    values = onto_device_of(jnp.asarray(values, input.dtype), input)
     return where.add(values) if accumulate else where.set(values)
 
 

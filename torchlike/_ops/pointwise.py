@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype as dt
+from .._device import onto_device_of
 from .reduction import type_word
 from .registry import PROMOTE_BINARY, PROMOTE_FLOAT, op
 
@@ -560,8 +561,9 @@ def zero(input):
 
 
 @op(grad_fn="CopyBackwards", tensors=("input", "src"), function=False, method=False,
-    inplace=True)  # fmt: skip
+    inplace=True, same_device=False)  # fmt: skip
 def copy(input, src, non_blocking=False):
+    src = onto_device_of(jnp.asarray(src), input)  # copy_ moves data across devices
     return jnp.broadcast_to(src.astype(input.dtype), input.shape)
 
 

@@ -36,6 +36,7 @@ class OpRow:
     differentiable: bool = True
     nondiff_outputs: tuple[int, ...] = ()
     scalar_edges: bool = True  # a scalar in a tensor position shows as (None, 0) in next_functions
+    same_device: bool = True  # tensor arguments must share a device (0-d CPU tensors excepted)
 
     def __post_init__(self):
         if not self.aten:
