@@ -22,11 +22,16 @@ class FunctionCtx:
 
     def save_for_backward(self, *tensors):
         """FunctionCtx.save_for_backward: tensors the backward reads, checked for in-place use."""
-        for t in tensors:
+        # Like torch, what was saved is only checked once a graph node is recorded.
+        self._to_save = tensors
+
+    def _pack_saved(self) -> None:
+        tensors = getattr(self, "_to_save", ())
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(
                     "save_for_backward can only save variables, but argument "
-                    f"{tensors.index(t)} is of type {type(t).__name__}"
+                    f"{i} is of type {type(t).__name__}"
                 )
         self._saved = tuple(
             None if t is None else [t, t._storage, t._storage.version, None] for t in tensors
@@ -67,14 +72,16 @@ class FunctionNode(graph.Node):
     """The grad_fn of a custom Function's outputs: calls the user's backward."""
 
     __slots__ = ("ctx", "function_cls", "input_positions", "n_outputs", "out_avals",
-                 "input_avals")  # fmt: skip
+                 "input_avals", "non_diff_outputs")  # fmt: skip
 
     def apply_backward(self, grads, create_graph):
         import jax.numpy as jnp
 
         grad_tensors = []
-        for g, (shape, dtype) in zip(grads, self.out_avals):
-            if g is None and self.ctx.materialize_grads and dtype is not None:
+        non_diff_none = not getattr(self.ctx, "_materialize_non_diff_grads", True)
+        for nr, (g, (shape, dtype)) in enumerate(zip(grads, self.out_avals)):
+            skip = non_diff_none and nr in self.non_diff_outputs
+            if g is None and self.ctx.materialize_grads and dtype is not None and not skip:
                 g = jnp.zeros(shape, dtype)
             if g is not None and not isinstance(g, Tensor):
                 g = from_array(g)
@@ -166,6 +173,16 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """Function.vmap: the batching rule a subclass may define."""
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must either override the vmap staticmethod "
+            "or set generate_vmap_rule=True."
+        )
+
     @classmethod
     def apply(cls, *args, **kwargs):
         """Function.apply: run forward without recording, then connect one backward node."""
@@ -193,6 +210,12 @@ def _wrap_outputs(cls, ctx, args, outputs, record: bool) -> list:
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
     if not record:
         return outputs
+    for t in ctx.dirty:
+        if t.is_leaf and t.requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad has been used in an in-place operation."
+            )
+    ctx._pack_saved()
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     node = cls._backward_cls(tuple(graph.edge_of(args[i]) for i in positions))
     node.ctx, node.function_cls, node.input_positions = ctx, cls, positions
@@ -202,6 +225,7 @@ def _wrap_outputs(cls, ctx, args, outputs, record: bool) -> list:
     if _grad_mode.anomaly["enabled"]:
         graph.remember_forward_stack(node)
     non_diff = {id(t) for t in ctx.non_differentiable}
+    node.non_diff_outputs = {nr for nr, out in enumerate(outputs) if id(out) in non_diff}
     wrapped = []
     for nr, out in enumerate(outputs):
         if not isinstance(out, Tensor):
@@ -244,8 +268,11 @@ def _mark_saved_outputs(ctx, node, outputs) -> None:
             entry[3] = (node, nr)
 
 
-class DelayedError(graph.Node):
-    """The grad_fn that makes a second differentiation of a once_differentiable backward fail."""
+class Error(graph.Node):
+    """The grad_fn that makes a second differentiation of a once_differentiable backward fail.
+
+    torch names this node Error; its inputs are detached copies of the backward's results.
+    """
 
     __slots__ = ("message", "n_outputs")
 
@@ -272,18 +299,27 @@ def once_differentiable(fn):
 def _delay_error(outputs):
     is_tuple = isinstance(outputs, tuple)
     items = outputs if is_tuple else (outputs,)
-    node = DelayedError(tuple((None, 0) for _ in items))
+    leaves = [
+        from_array(item._value, True)
+        if isinstance(item, Tensor) and graph.is_float_dtype(item.dtype)
+        else None
+        for item in items
+    ]
+    node = Error(tuple((None, 0) if leaf is None else graph.edge_of(leaf) for leaf in leaves))
     node.message = (
         "trying to differentiate twice a function that was marked with @once_differentiable"
     )
     node.n_outputs = len(items)
     wrapped = []
-    for nr, item in enumerate(items):
-        if isinstance(item, Tensor) and graph.is_float_dtype(item.dtype):
+    for nr, (item, leaf) in enumerate(zip(items, leaves)):
+        if leaf is not None:
             item = from_array(item._value)
             item._grad_fn, item._output_nr = node, nr
         wrapped.append(item)
     return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+DelayedError = Error
 
 
 class InplaceFunction(Function):

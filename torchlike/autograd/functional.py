@@ -2,9 +2,11 @@
 
 The user's function runs on tensors wrapping JAX tracers, so JAX differentiates it as a
 whole; outside jit those tracers still carry concrete values, so Python control flow on
-`.item()` or `bool(tensor)` works. With create_graph=True the whole transform is recorded
-as one graph node, so its result can be differentiated again. strict=True replays the
-function on the recording autograd to raise torch's independence errors (_strict.py).
+`.item()` or `bool(tensor)` works. With create_graph=True, vjp, jvp, vhp and hvp follow
+torch's own recipe on the recording autograd (so a result requires grad exactly when it
+depends on something that does), while jacobian and hessian record the whole transform as
+one graph node. strict=True replays the function on the recording autograd to raise
+torch's independence errors (_strict.py).
 """
 
 from __future__ import annotations
@@ -100,27 +102,39 @@ def _record(fn, tensors, create_graph: bool, name: str) -> list:
     return [from_array(a) for a in fn(*arrays)]
 
 
-def _graph_outputs(func, inputs, fn_name: str):
-    """create_graph: func run on the recording autograd, so its outputs keep their own grad_fn."""
-    graph_inputs = _graph_inputs(inputs, True)
-    with _grad_mode.enable_grad():
-        raw = func(*graph_inputs)
-    is_tuple, outputs = _as_tuple(raw, "outputs of the user-provided function", fn_name)
-    return graph_inputs, raw, is_tuple, list(outputs)
-
-
 def _conj(array):
     return jnp.conj(array) if jnp.iscomplexobj(array) else array
 
 
-def _pullback(pure, n: int):
-    """v^T J as a function of (inputs..., v...), in torch's complex convention."""
+def _ones_for_single(outs):
+    if len(outs) != 1 or math.prod(outs[0].shape) != 1:
+        raise RuntimeError(
+            "The vector v can only be None if the user-provided function returns a single "
+            "Tensor with a single element."
+        )
+    out = outs[0]._value if isinstance(outs[0], Tensor) else outs[0]
+    return [from_array(jnp.ones(out.shape, out.dtype))]
 
-    def grads(*args):
-        _, pullback = jax.vjp(pure, *args[:n])
-        return tuple(_conj(g) for g in pullback(tuple(_conj(c) for c in args[n:])))
 
-    return grads
+def _zeros_for_missing(grads, refs) -> list:
+    return [from_array(jnp.zeros_like(r._value)) if g is None else g for g, r in zip(grads, refs)]
+
+
+def _vjp_graph(func, inputs, v):
+    """create_graph=True: torch's own recipe on the recording autograd, so which results
+    require grad follows what they really depend on."""
+    with _grad_mode.enable_grad():
+        graph_inputs = _strict.leaves_for(inputs, True)
+        tuple_out, outs = _as_tuple(func(*graph_inputs), "outputs of the user-provided function",
+                                    "vjp")  # fmt: skip
+        if v is None:
+            vs = _ones_for_single(outs)
+        else:
+            vs = list(_as_tuple(v, "v", "vjp")[1])
+            _validate_v(vs, outs, tuple_out)
+        vs = [t.view_as(t) if t.requires_grad else t.detach() for t in vs]
+        grads = _strict.grads(outs, graph_inputs, vs, create_graph=True)
+    return tuple_out, list(outs), _zeros_for_missing(grads, graph_inputs)
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
@@ -128,30 +142,20 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     tuple_in, inputs = _as_tuple(inputs, "inputs", "vjp")
     if strict:
         _strict.check_vjp(func, inputs, v, create_graph, _as_tuple, _validate_v)
-    box: dict = {}
-    pure = _pure(func, "vjp", box)
-    arrays = [t._value for t in inputs]
     if create_graph:
-        graph_inputs, _, box["tuple_out"], outs = _graph_outputs(func, inputs, "vjp")
+        tuple_out, outs, grads = _vjp_graph(func, inputs, v)
     else:
-        outs, pullback = jax.vjp(pure, *arrays)
-    if v is None:
-        if len(outs) != 1 or math.prod(outs[0].shape) != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the user-provided function returns a single "
-                "Tensor with a single element."
-            )
-        out = outs[0]._value if isinstance(outs[0], Tensor) else outs[0]
-        vs = [from_array(jnp.ones(out.shape, out.dtype))]
-    else:
-        vs = list(_as_tuple(v, "v", "vjp")[1])
-        _validate_v(vs, outs, box["tuple_out"])
-    if create_graph:
-        grads = _record(_pullback(pure, len(inputs)), [*graph_inputs, *vs], True, "MulBackward0")
-    else:
+        box: dict = {}
+        outs, pullback = jax.vjp(_pure(func, "vjp", box), *[t._value for t in inputs])
+        tuple_out = box["tuple_out"]
+        if v is None:
+            vs = _ones_for_single(outs)
+        else:
+            vs = list(_as_tuple(v, "v", "vjp")[1])
+            _validate_v(vs, outs, tuple_out)
         grads = [from_array(_conj(g)) for g in pullback(tuple(_conj(t._value) for t in vs))]
         outs = [from_array(o) for o in outs]
-    out_value = tuple(outs) if box["tuple_out"] else outs[0]
+    out_value = tuple(outs) if tuple_out else outs[0]
     return out_value, tuple(grads) if tuple_in else grads[0]
 
 
@@ -169,6 +173,19 @@ def _input_tangents(v, inputs, tuple_in: bool, fn_name: str):
     return vs
 
 
+def _jvp_graph(func, inputs, vs):
+    """create_graph=True: torch's double-backward recipe on the recording autograd."""
+    with _grad_mode.enable_grad():
+        graph_inputs = _strict.leaves_for(inputs, True)
+        tuple_out, outs = _as_tuple(func(*graph_inputs), "outputs of the user-provided function",
+                                    "jvp")  # fmt: skip
+        grad_outputs = [_strict._zeros_like(out).requires_grad_(True) for out in outs]
+        grad_inputs = _strict.grads(outs, graph_inputs, grad_outputs, create_graph=True)
+        vs = [t.view_as(t) if t.requires_grad else t.detach() for t in vs]
+        tangents = _strict.grads(grad_inputs, grad_outputs, vs, create_graph=True)
+    return tuple_out, list(outs), _zeros_for_missing(tangents, outs)
+
+
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """torch.autograd.functional.jvp: (func(inputs), J v)."""
     tuple_in, inputs = _as_tuple(inputs, "inputs", "jvp")
@@ -184,9 +201,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         return (*outs, *tangents)
 
     if create_graph:
-        graph_inputs, _, box["tuple_out"], outs = _graph_outputs(func, inputs, "jvp")
-        tangents = _record(lambda *args: both(*args)[len(outs) :], [*graph_inputs, *vs], True,
-                           "MulBackward0")  # fmt: skip
+        box["tuple_out"], outs, tangents = _jvp_graph(func, inputs, vs)
     else:
         flat = _record(both, [*inputs, *vs], False, "MulBackward0")
         outs, tangents = flat[: len(flat) // 2], flat[len(flat) // 2 :]
@@ -272,6 +287,7 @@ def _scalar_function(func, fn_name: str):
 
     def scalar(*arrays):
         outs = pure(*arrays)
+        scalar.shape = tuple(outs[0].shape)
         if box["tuple_out"] or not isinstance(box["raw"], Tensor):
             raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
         if outs[0].size != 1:
@@ -299,12 +315,40 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
         return (value, *product)
 
     if create_graph:
-        graph_inputs, value, _, _ = _graph_outputs(func, inputs, fn_name)
-        products = _record(lambda *args: both(*args)[1:], [*graph_inputs, *vs], True,
-                           "MulBackward0")  # fmt: skip
+        value, products = _hessian_product_graph(func, inputs, vs, fn_name)
     else:
         value, *products = _record(both, [*inputs, *vs], False, "MulBackward0")
+        # torch returns the function's value in the shape the function gave it
+        value = value.reshape(scalar.shape)
     return value, tuple(products) if tuple_in else products[0]
+
+
+def _single_output(raw, fn_name: str) -> Tensor:
+    is_tuple, outs = _as_tuple(raw, "outputs of the user-provided function", fn_name)
+    if is_tuple:
+        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+    if outs[0].numel() != 1:
+        raise RuntimeError(
+            f"The Tensor returned by the function given to {fn_name} should contain a single "
+            "element"
+        )
+    return outs[0]
+
+
+def _hessian_product_graph(func, inputs, vs, fn_name: str):
+    """create_graph=True: torch's recipe (double backward for vhp, one more for hvp)."""
+    with _grad_mode.enable_grad():
+        graph_inputs = _strict.leaves_for(inputs, True)
+        value = _single_output(func(*graph_inputs), fn_name)
+        jac = _strict.grads((value,), graph_inputs, create_graph=True)
+        vs = [t.view_as(t) if t.requires_grad else t.detach() for t in vs]
+        if fn_name == "vhp":
+            products = _strict.grads(jac, graph_inputs, vs, create_graph=True)
+        else:
+            grad_jac = [_strict._zeros_like(t).requires_grad_(True) for t in graph_inputs]
+            double_back = _strict.grads(jac, graph_inputs, grad_jac, create_graph=True)
+            products = _strict.grads(double_back, grad_jac, vs, create_graph=True)
+    return value, _zeros_for_missing(products, graph_inputs)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
