@@ -259,6 +259,15 @@ add("clamp", clamp_samples, dtypes=NUMERIC, out=True, errors=(
     E(RuntimeError, f32(2), message=True),))  # fmt: skip
 
 
+def clamp_bound_samples(m: Maker):
+    bound = -0.5 if m.is_float else -1
+    return [S(m(2, 3), bound), S(m(), bound), S(m(2, 3), m(3)), S(m(0, 3), bound)]
+
+
+add("clamp_min", clamp_bound_samples, dtypes=NUMERIC, out=True)
+add("clamp_max", clamp_bound_samples, dtypes=NUMERIC, out=True)
+
+
 def where_samples(m: Maker):
     return [S(m.mask(2, 3), m(2, 3), m(2, 3)), S(m.mask(2, 1), m(3), m(2, 3)),
             S(m.mask(2, 3), m(2, 3), m.scalar), S(m.mask(), m(), m()),
@@ -321,6 +330,15 @@ _COMPARISONS = ("eq", "ne", "not_equal", "lt", "less", "le", "less_equal", "gt",
                 "ge", "greater_equal")  # fmt: skip
 for _name in _COMPARISONS:
     add(_name, binary(ties=True), dtypes=LOGICAL, grad=False, out=True)
+def isclose_samples(m: Maker):
+    near = m(2, 3)
+    return [S(near, near + np.asarray(1e-6, near.dtype)), S(m(2, 3), m(3), rtol=0.5, atol=0.1),
+            S(np.array([np.nan, np.inf, 1.0]), np.array([np.nan, np.inf, 1.0]), equal_nan=True),
+            S(m(0, 3), m(3))]  # fmt: skip
+
+
+add("isclose", isclose_samples, dtypes=("float32", "float64"), grad=False,
+    errors=(E(RuntimeError, i64(2), f32(2), message=True),))  # fmt: skip
 for _name in ("logical_and", "logical_or", "logical_xor"):
     add(_name, binary(scalar=False), dtypes=LOGICAL, grad=False, out=True)
 add("logical_not", unary(), dtypes=LOGICAL, grad=False, out=True)
@@ -375,6 +393,8 @@ def moment_samples(m: Maker):
 
 add("std", moment_samples, gradgrad=True, out=True, errors=(E(RuntimeError, i64(3)),))
 add("var", moment_samples, gradgrad=True, out=True, errors=(E(RuntimeError, i64(3)),))
+for _name in ("std_mean", "var_mean"):
+    add(_name, moment_samples, errors=(E(RuntimeError, i64(3), message=True),))
 
 
 def norm_samples(m: Maker):

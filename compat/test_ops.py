@@ -27,7 +27,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:torch.ger is deprecated:UserWarn
 # Cases that fail because of code outside the op rows (reported, with a reproduction).
 _OUT_OVERLOADS = "generated torch.<name> accepts out= for overloads where torch has none"
 _WRAPPED_SCALAR = "reflected operators wrap the scalar in a tensor: an extra (None, 0) edge"
-_BOOL_SUB = "dispatch promotes before the row sees the operands: a bool operand is not refused"
 
 
 def _known(kind: str, reason: str, *ids: str) -> dict[str, str]:
@@ -37,16 +36,12 @@ def _known(kind: str, reason: str, *ids: str) -> dict[str, str]:
 KNOWN_FAILURES: dict[str, str] = {
     **_known("test_grad", "dispatch: a view row cannot return its input itself, as torch's "
              "flatten does when nothing is flattened", "flatten-float64-sample4"),
-    **_known("test_variant_flags", "Tensor.where(condition, other) needs a composed method in "
-             "_ops/__init__.py (the row's first argument is the condition)", "where-method"),
     **_known("test_grad", "indexing.py: index_put with a bool mask index cannot be traced for its "
              "backward (jax NonConcreteBooleanIndexError)", "index_put-float64-sample1"),
     **_known("test_variant", _OUT_OVERLOADS, "prod-out-float32-sample0",
              "prod-out-float32-sample1", "prod-out-float32-sample5", "std-out-float32-sample6",
              "var-out-float32-sample6", "sum-out-float32-sample0", "sum-out-float32-sample1",
              "sum-out-float32-sample7", "where-out-float32-sample2"),
-    **_known("test_promotion", _BOOL_SUB, "sub-int64-bool_scalar", "sub-bool-float_scalar",
-             "sub-bool-int64"),
     **_known("test_operator", _WRAPPED_SCALAR, "rfloordiv-float32", "rmod-float32"),
 }  # fmt: skip
 
@@ -213,10 +208,36 @@ VARIANT_FLAG_CASES = cases("test_variant_flags", [
 ])  # fmt: skip
 
 
+# Variants torch has whose argument order differs from the row's, composed by hand instead.
+COMPOSED_VARIANTS = {("where", "method")}
+
+
 @pytest.mark.parametrize("name,flag", VARIANT_FLAG_CASES)
 def test_variant_flags(name, flag):
     """A row offers a variant (torch.add, Tensor.add, Tensor.add_, torch.add_) iff torch does."""
-    assert getattr(TABLE[name], flag) == TORCH_VARIANT[flag](RECORDS[name].torch_name)
+    torch_has = TORCH_VARIANT[flag](RECORDS[name].torch_name)
+    if (name, flag) in COMPOSED_VARIANTS:
+        assert torch_has and not getattr(TABLE[name], flag)
+        assert callable(getattr(torchlike.Tensor, name))
+        return
+    assert getattr(TABLE[name], flag) == torch_has
+
+
+@pytest.mark.parametrize("other", [-1.5, 2, "tensor"])
+def test_tensor_where_method_matches_torch(other):
+    values = np.array([[1.0, -2.0, 3.0], [-0.5, 0.0, 4.0]], np.float32)
+    results = []
+    for lib in (torch, torchlike):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.tensor([9.0, 8.0, 7.0]) if other == "tensor" else other
+        out = x.where(x > 0, y)
+        out.sum().backward()
+        results.append((out.detach().numpy(), str(out.dtype), x.grad.numpy(),
+                        type(out.grad_fn).__name__))  # fmt: skip
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][2], results[0][2])
+    assert results[1][1] == results[0][1]
+    assert results[1][3] == results[0][3]
 
 
 # ----- forward -----------------------------------------------------------------------------

@@ -929,3 +929,25 @@ PRINT_UNDER_DEFAULT = [
 @pytest.mark.parametrize("default,case", PRINT_UNDER_DEFAULT)
 def test_repr_under_default_dtype(default, case):
     assert_same(_with_default(default, case))
+
+
+COMPARISON_CASES = {
+    "equal_same": lambda T: T.equal(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.0])),
+    "equal_promoted": lambda T: T.equal(T.tensor([1, 2]), T.tensor([1.0, 2.0])),
+    "equal_other_shape": lambda T: T.equal(T.ones(2), T.ones(3)),
+    "equal_nan": lambda T: T.equal(T.tensor([float("nan")]), T.tensor([float("nan")])),
+    "equal_method": lambda T: T.ones(2, 3).equal(T.ones(2, 3)),
+    "equal_not_tensor": lambda T: T.equal(T.ones(2), 1),
+    "allclose_near": lambda T: T.allclose(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.00001])),
+    "allclose_far": lambda T: T.allclose(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.1])),
+    "allclose_tolerances": lambda T: T.tensor([1.0, 2.0]).allclose(T.tensor([1.1, 2.0]), atol=0.2),
+    "allclose_nan": lambda T: T.allclose(T.tensor([float("nan")]), T.tensor([float("nan")]),
+                                         equal_nan=True),  # fmt: skip
+    "allclose_dtypes": lambda T: T.allclose(T.tensor([1, 2]), T.tensor([1.0, 2.0])),
+    "allclose_broadcast": lambda T: T.allclose(T.ones(2, 3), T.ones(3)),
+}
+
+
+@cases(COMPARISON_CASES)
+def test_equal_and_allclose(case):
+    assert_same(case)

@@ -65,11 +65,12 @@ import torch.cuda
 import torch.backends.cudnn, torch.backends.mps, torch.backends.cpu, torch.backends.mkldnn
 from torch.testing import assert_close
 import torch.version
+from torch.utils.data import DataLoader
 try:
-    from torch.utils.data import DataLoader
-    data_error = None
+    from torch.utils.checkpoint import checkpoint
+    missing_error = None
 except ModuleNotFoundError as error:
-    data_error = [error.name, str(error)]
+    missing_error = [error.name, str(error)]
 
 torch_entries = {n: m.__name__ for n, m in sys.modules.items() if n.split(".")[0] == "torch"}
 print(json.dumps({
@@ -84,7 +85,8 @@ print(json.dumps({
         "version": torch.version.__name__,
     },
     "assert_close": assert_close.__module__,
-    "data_error": data_error,
+    "missing_error": missing_error,
+    "data_loader": DataLoader.__module__,
     "torch_entries": torch_entries,
     "real_torch_loaded": "torch._C" in sys.modules,
     "backends_attribute": torch.backends is sys.modules["torchlike.backends"],
@@ -110,11 +112,12 @@ def test_every_import_form_gives_torchlike_and_never_the_real_torch(tmp_path):
     assert facts["assert_close_passes"] is True
 
 
-def test_torch_utils_data_gap_names_the_missing_module(tmp_path):
+def test_a_torch_utils_gap_names_the_missing_module(tmp_path):
     facts = run_json(tmp_path, IMPORT_FORMS)
-    name, message = facts["data_error"]
-    assert name == "torch.utils.data"
-    assert message.startswith("No module named 'torch.utils.data' (")
+    assert facts["data_loader"].startswith("torchlike.utils.data")
+    name, message = facts["missing_error"]
+    assert name == "torch.utils.checkpoint"
+    assert message.startswith("No module named 'torch.utils.checkpoint' (")
     assert HINT in message
 
 
@@ -536,8 +539,9 @@ def test_torch_utils_loads_submodules_lazily_and_reports_missing_ones():
     import torchlike.utils
 
     assert not hasattr(torchlike.utils, "no_such_submodule")
-    with pytest.raises(AttributeError, match=r"does not implement torch\.utils\.data yet"):
-        torchlike.utils.data  # noqa: B018
+    assert torchlike.utils.data.DataLoader.__name__ == "DataLoader"
+    with pytest.raises(AttributeError, match=r"does not implement torch\.utils\.checkpoint yet"):
+        torchlike.utils.checkpoint  # noqa: B018
 
 
 class FakeIPython:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 
 
 class _GradState(threading.local):
@@ -63,20 +64,15 @@ class _GradModeContext:
         return self.__class__()
 
     def __call__(self, func):
+        if inspect.isclass(func):
+            warnings.warn(_CLASS_DECORATION, FutureWarning, stacklevel=2)
+            cls = func
+
+            def func(*args, **kwargs):
+                return cls(*args, **kwargs)
+
         if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def generator_wrapper(*args, **kwargs):
-                gen = func(*args, **kwargs)
-                while True:
-                    with self.clone():
-                        try:
-                            value = next(gen)
-                        except StopIteration as stop:
-                            return stop.value
-                    yield value
-
-            return generator_wrapper
+            return _generator_in_mode(self, func)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -84,6 +80,41 @@ class _GradModeContext:
                 return func(*args, **kwargs)
 
         return wrapper
+
+
+_CLASS_DECORATION = (
+    "Decorating classes is deprecated and will be disabled in future versions. You should only "
+    "decorate functions or methods. To preserve the current behavior of class decoration, you "
+    "can directly decorate the `__init__` method and nothing else."
+)
+
+
+def _generator_in_mode(mode, func):
+    """A generator whose every step (next, send, throw, close) runs inside the grad mode."""
+
+    @functools.wraps(func)
+    def generator_wrapper(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with mode.clone():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode.clone():
+                        gen.close()
+                    raise
+                except BaseException as error:  # noqa: BLE001 - forwarded into the generator
+                    with mode.clone():
+                        response = gen.throw(error)
+                else:
+                    with mode.clone():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator_wrapper
 
 
 class no_grad(_GradModeContext):

@@ -31,3 +31,21 @@ def result_type(tensor1, tensor2):
     from ._ops.registry import TABLE
 
     return compute_dtype(TABLE["add"], [tensor1, tensor2])
+
+
+def equal(input, other) -> bool:
+    """torch.equal: same size and the same values (NaN never equals NaN)."""
+    from ._tensor import Tensor
+
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"equal(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    if input.shape != other.shape:
+        return False
+    return bool((input == other).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """torch.allclose: isclose everywhere."""
+    return bool(input.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan).all())

@@ -130,7 +130,9 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
     run = _Run(retain_graph, create_graph, capture, accumulate)
     captured = [None] * (len(capture) if capture is not None else 0)
 
-    ready = [(-node._seq, id(node), node) for (node, _), _g in roots if node and not deps.get(node)]
+    # roots may name one node twice (two outputs of one op, or the same tensor): run it once
+    starts = {node: None for (node, _), _g in roots if node and not deps.get(node)}
+    ready = [(-node._seq, id(node), node) for node in starts]
     heapq.heapify(ready)
     queued = {item[2] for item in ready}
     with _grad_mode.set_grad_enabled(create_graph):

@@ -237,13 +237,29 @@ def _clip(self, min=None, max=None):
     return self.clamp(min, max)
 
 
+def _equal(self, other):
+    from .._toplevel import equal
+
+    return equal(self, other)
+
+
+def _allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from .._toplevel import allclose
+
+    return allclose(self, other, rtol, atol, equal_nan)
+
+
+def _where(self, condition, other):
+    """Tensor.where(condition, y) is torch.where(condition, self, y)."""
+    return FUNCTIONS["where"](condition, self, other)
+
+
 _COMPOSED = {
     "expand_as": _expand_as, "view_as": _view_as, "reshape_as": _reshape_as,
     "contiguous": _contiguous, "new_zeros": _new_factory(creation.zeros),
     "new_ones": _new_factory(creation.ones), "new_empty": _new_factory(creation.empty),
-    "new_full": _new_full, "new_tensor": _new_tensor, "clip": _clip,
-    "clamp_min": lambda self, min: self.clamp(min=min),
-    "clamp_max": lambda self, max: self.clamp(max=max),
+    "new_full": _new_full, "new_tensor": _new_tensor, "clip": _clip, "where": _where,
+    "equal": _equal, "allclose": _allclose,
     "T": property(lambda self: self.permute(*reversed(range(self.ndim)))),
     "mT": property(lambda self: self.transpose(-2, -1)),
     "absolute_": Tensor.abs_,

@@ -19,6 +19,7 @@ from .._autograd import graph
 from .._autograd.views import mark_views
 from .._device import several_devices
 from .._tensor import Tensor, from_array, make_view
+from . import forward
 from .registry import PROMOTE_FLOAT, PROMOTE_INT_TO_LONG, OpRow
 
 
@@ -67,6 +68,22 @@ def fill(template, arrays):
 
     targs, tkwargs = template
     return tuple(put(a) for a in targs), {k: put(v) for k, v in tkwargs.items()}
+
+
+# Attribute types whose values hash and compare safely once tagged with their type.
+_PLAIN = frozenset((_Slot, int, bool, str, type(None)))
+
+
+def freeze_template(template):
+    """freeze(template), with a fast path for the common flat call (tensors and plain values)."""
+    targs, tkwargs = template
+    if not tkwargs:
+        plain = _PLAIN
+        for a in targs:
+            if a.__class__ not in plain:
+                return freeze(template)
+        return tuple([(a.__class__, a) for a in targs])
+    return freeze(template)
 
 
 def freeze(value):
@@ -134,7 +151,7 @@ class RowFn:
         """Cache key of the backward kernel (None when an attribute is unhashable)."""
         if self._key is False:
             try:
-                self._key = (self.row, freeze(self.template), self.casts)
+                self._key = (self.row, freeze_template(self.template), self.casts)
             except TypeError:
                 self._key = None
         return self._key
@@ -158,6 +175,8 @@ def call(row: OpRow, args: tuple, kwargs: dict):
 
 def _call(row, args, kwargs):
     leaves, template = parse(row, args, kwargs)
+    if row.check is not None:
+        row.check(*leaves)
     arrays, casts = leaf_arrays(row, leaves, compute_dtype(row, leaves))
     fn = RowFn(row, template, casts)
     name = row.grad_fn_name(args, kwargs) if row.differentiable else None
@@ -169,7 +188,7 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     if row is not None and row.same_device and several_devices():
         _raise_if_mixed_devices(arrays, torch_level=True)  # JAX would move CPU arrays
     try:
-        out = fn(*arrays)
+        out = forward.run(fn, arrays)
     except ValueError:
         _raise_if_mixed_devices(arrays)
         raise
@@ -227,6 +246,8 @@ def _raise_if_mixed_devices(arrays, torch_level: bool = False) -> None:
                 seen.append(key)
                 devices.append(device)
     if len(devices) > 1:
+        if torch_level:  # torch names an accelerator device first, whatever the operand order
+            devices.sort(key=lambda d: d.platform == "cpu")
         names = [
             f"cpu:{d.id}" if d.platform == "cpu" and d.id else str(torch_device_of(d))
             for d in devices[:2]

@@ -18,6 +18,7 @@ from .. import _grad_mode
 from .._autograd import graph, views
 from .._storage import ViewChain
 from .._tensor import Tensor, from_array
+from . import forward
 from .dispatch import RowFn, _ViewStep, compute_dtype, leaf_arrays, parse
 from .reduction import type_word
 
@@ -90,12 +91,14 @@ def call_inplace(row, self: Tensor, args: tuple, kwargs: dict, grad_fn_name: str
     if row.name in _ASSIGNING_ROWS:
         args = tuple(_as_dtype_of(self, a) for a in args)
     leaves, template = parse(row, (self, *args), kwargs)
+    if row.check is not None:
+        row.check(*leaves)
     requires_grad = _grad_mode._state.enabled and _any_requires_grad(leaves)
     views.check_inplace(self, requires_grad)
     _check_dtype_argument(self, kwargs.get("dtype"))
     arrays, casts = leaf_arrays(row, leaves, compute_dtype(row, leaves))
     fn = RowFn(row, template, casts)
-    out = fn(*arrays)
+    out = forward.run(fn, arrays)
     target = self._value.dtype
     _check_result(out, self, target)
     name = grad_fn_name or (row.grad_fn_name((self, *args), kwargs) if row.differentiable else None)
@@ -183,7 +186,11 @@ def _check_result(out, self: Tensor, target) -> None:
 
 
 # In-place overloads torch numbers after the out-of-place ones (torch.fill vs Tensor.fill_).
-_INPLACE_NAMES = {"FillBackward0": "FillBackward2", "FillBackward1": "FillBackward3"}
+_INPLACE_NAMES = {
+    "FillBackward0": "FillBackward2", "FillBackward1": "FillBackward3",
+    "EluBackward0": "EluBackward1", "CeluBackward0": "CeluBackward1",
+    "ThresholdBackward0": "ThresholdBackward1", "LeakyReluBackward0": "LeakyReluBackward1",
+}  # fmt: skip
 
 
 def _inplace_view_name(name: str) -> str:

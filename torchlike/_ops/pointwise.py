@@ -6,9 +6,11 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as dt
 from .._device import onto_device_of
+from .._tensor import Tensor
 from .reduction import type_word
 from .registry import PROMOTE_BINARY, PROMOTE_FLOAT, op
 
@@ -109,19 +111,33 @@ def add(input, other, *, alpha=1):
     return input + _scaled(other, alpha)
 
 
-@op(grad_fn="SubBackward0", **_BINARY, saves="none")
-@_broadcasting
-def sub(input, other, *, alpha=1):
-    if input.dtype == jnp.bool_ and other.dtype == jnp.bool_:
+def _refuse_bool_subtraction(input, other=None, *rest) -> None:
+    """torch refuses `-` when an operand (a Python bool included) is bool."""
+    bools = sum(
+        isinstance(v, bool | np.bool_) or (isinstance(v, Tensor) and v.dtype is dt.bool_)
+        for v in (input, other)
+    )
+    if bools == 2:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead."
         )
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+@op(grad_fn="SubBackward0", **_BINARY, saves="none", check=_refuse_bool_subtraction)
+@_broadcasting
+def sub(input, other, *, alpha=1):
     return input - _scaled(other, alpha)
 
 
 @op(grad_fn=_by_argument("RsubBackward0", "RsubBackward1"), tensors=("input", "other"),
-    promote=PROMOTE_BINARY, method=False, scalar_edges=False)  # fmt: skip
+    promote=PROMOTE_BINARY, method=False, scalar_edges=False,
+    check=_refuse_bool_subtraction)  # fmt: skip
 @_broadcasting
 def rsub(input, other, *, alpha=1):
     return other - _scaled(input, alpha)
@@ -347,16 +363,42 @@ def _clamp_name(args, kwargs):
     return "ClampBackward0" if any(hasattr(b, "shape") for b in bounds) else "ClampBackward1"
 
 
-@op(grad_fn=_clamp_name, tensors=("input",), promote=PROMOTE_BINARY, inplace=True,
-    inplace_function=True)  # fmt: skip
+@op(grad_fn=_clamp_name, tensors=("input", "min", "max"), promote=PROMOTE_BINARY, inplace=True,
+    inplace_function=True, scalar_edges=False)  # fmt: skip
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    # torch's gradient: 1 to input where min <= input <= max (bounds included, NaN excluded),
+    # to a tensor bound where that bound is the result.
+    held = jax.lax.stop_gradient(input)
+    keep, clipped = jnp.ones(input.shape, bool), held
     if min is not None:
-        input = jnp.maximum(input, jnp.asarray(min, input.dtype))
+        keep = keep & (input >= min)
+        clipped = jnp.where(clipped < min, min, clipped)
     if max is not None:
-        input = jnp.minimum(input, jnp.asarray(max, input.dtype))
-    return input
+        keep = keep & (input <= max)
+        clipped = jnp.where(clipped > max, max, clipped)
+    return jnp.where(keep, input, clipped)
+
+
+def _bound_name(stem):
+    def name(args, kwargs):
+        bound = args[1] if len(args) > 1 else next(iter(kwargs.values()), None)
+        return f"{stem}Backward1" if hasattr(bound, "shape") else f"{stem}Backward0"
+
+    return name
+
+
+@op(grad_fn=_bound_name("ClampMin"), tensors=("input", "min"), promote=PROMOTE_BINARY,
+    inplace=True, inplace_function=True, scalar_edges=False)  # fmt: skip
+def clamp_min(input, min):
+    return clamp.impl(input, min=min)
+
+
+@op(grad_fn=_bound_name("ClampMax"), tensors=("input", "max"), promote=PROMOTE_BINARY,
+    inplace=True, inplace_function=True, scalar_edges=False)  # fmt: skip
+def clamp_max(input, max):
+    return clamp.impl(input, max=max)
 
 
 @op(grad_fn="WhereBackward0", tensors=("condition", "input", "other"), promote=PROMOTE_BINARY,
@@ -491,6 +533,20 @@ def clone(input, *, memory_format=None):
 @op(grad_fn=None, differentiable=False, inplace=False, promote=None)
 def isnan(input):
     return jnp.isnan(input)
+
+
+def _same_dtype(input, other, *rest) -> None:
+    """isclose/allclose compare tensors of one dtype only, as torch does."""
+    if isinstance(other, Tensor) and input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"{type_word(input.dtype._np)} did not match {type_word(other.dtype._np)}"
+        )
+
+
+@op(grad_fn=None, tensors=("input", "other"), differentiable=False, check=_same_dtype)
+@_broadcasting
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return jnp.isclose(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 op("isinf", grad_fn=None, differentiable=False)(lambda input: jnp.isinf(input))

@@ -179,7 +179,15 @@ def _moment(name: str, jnp_fn):
         ddof = _correction(unbiased, correction)
         return jnp_fn(input, axis=axes(dim, input.ndim), ddof=ddof, keepdims=keepdim)
 
+    def with_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if not jnp.issubdtype(input.dtype, jnp.inexact):
+            raise RuntimeError(f"{name}_mean only support floating point and complex dtypes")
+        moment = impl(input, dim, unbiased, keepdim, correction=correction)
+        dim = None if isinstance(dim, bool) else dim
+        return moment, jnp.mean(input, axis=axes(dim, input.ndim), keepdims=keepdim)
+
     op(name, grad_fn=f"{name.capitalize()}Backward0")(impl)
+    op(f"{name}_mean", grad_fn=f"{name.capitalize()}MeanBackward0", method=False)(with_mean)
 
 
 _moment("std", jnp.std)

@@ -37,6 +37,8 @@ class OpRow:
     nondiff_outputs: tuple[int, ...] = ()
     scalar_edges: bool = True  # a scalar in a tensor position shows as (None, 0) in next_functions
     same_device: bool = True  # tensor arguments must share a device (0-d CPU tensors excepted)
+    check: Callable | None = None  # check(*leaves) before promotion: torch's operand errors
+    forward_kernel: bool = True  # repeated calls run as a cached jit (off: impl jits itself)
 
     def __post_init__(self):
         if not self.aten:

@@ -1,0 +1,117 @@
+"""Forward kernels: an op that repeats runs as one cached jitted call instead of eager jnp.
+
+An op's eager implementation dispatches each jnp primitive separately (several microseconds
+each, plus casts and scalar conversions). A training loop repeats the same calls, so the
+second time a call is seen (same row, attributes, Python-scalar values, input shapes and
+dtypes) it is compiled into one kernel; later calls cost one cached jit dispatch. First-seen
+calls stay eager, so one-off ops never pay for a compile.
+
+Python scalars are baked into the kernel as constants (jnp treats a concrete exponent of 2
+differently from a traced one, and eager and compiled results must have the same bits); a
+call whose scalars keep changing stops compiling after a few values. Kernels compile without
+XLA fusion, like the backward kernels, so they round exactly like the eager ops.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+import jax
+import numpy as np
+
+from .._autograd.kernels import COMPILER_OPTIONS
+
+_KERNEL_LIMIT = 4096
+_SCALAR_VARIANTS = 8  # distinct scalar values one call site may compile before staying eager
+_EAGER = object()
+
+_enabled = {"on": os.environ.get("TORCHLIKE_FORWARD_KERNELS", "1") not in ("", "0")}
+_kernels: OrderedDict = OrderedDict()  # full key -> jitted kernel, or _EAGER
+_sightings: dict = {}  # full key -> times seen before compiling
+_variants: dict = {}  # function key -> distinct scalar values compiled for it
+stats = {"forward_compiles": 0, "forward_kernel_runs": 0}
+
+
+def set_enabled(enabled: bool) -> None:
+    """Turn forward kernels on or off (TORCHLIKE_FORWARD_KERNELS=0 starts with them off)."""
+    _enabled["on"] = bool(enabled)
+
+
+def clear() -> None:
+    _kernels.clear()
+    _sightings.clear()
+    _variants.clear()
+
+
+def run(fn, arrays):
+    """fn(*arrays), through a cached kernel once the same call has been seen before."""
+    if not _enabled["on"]:
+        return fn(*arrays)
+    row = getattr(fn, "row", None)
+    # Device moves (to, copy_) stay eager: a jitted move would leave the result where its
+    # inputs are. Rows whose implementation is one jitted kernel already gain nothing.
+    if row is None or not row.same_device or not row.forward_kernel:
+        return fn(*arrays)
+    key = fn.key
+    if key is None:
+        return fn(*arrays)
+    statics, dynamic = [], []
+    for i, array in enumerate(arrays):
+        if isinstance(array, np.ndarray):
+            statics.append((i, array.dtype.str, array.tobytes()))
+        elif isinstance(array, jax.core.Tracer):
+            return fn(*arrays)  # inside a trace: the caller compiles
+        else:
+            dynamic.append((array.shape, array.dtype, array.weak_type))
+    statics = tuple(statics)
+    full_key = (key, statics, tuple(dynamic))
+    kernel = _kernels.get(full_key)
+    if kernel is None:
+        kernel = _on_miss(fn, key, statics, full_key)
+        if kernel is None:
+            return fn(*arrays)
+    if kernel is _EAGER:
+        return fn(*arrays)
+    try:
+        out = kernel(*(a for a in arrays if not isinstance(a, np.ndarray)))
+    except Exception:  # noqa: BLE001 - the eager run raises torch's error, or proves it jit-unsafe
+        out = fn(*arrays)
+        _kernels[full_key] = _EAGER
+        return out
+    stats["forward_kernel_runs"] += 1
+    return out
+
+
+def _on_miss(fn, key, statics, full_key):
+    """None while the call is new; then a compiled kernel (or _EAGER when it must stay eager)."""
+    seen = _sightings.get(full_key, 0)
+    if seen == 0:
+        if len(_sightings) > 4 * _KERNEL_LIMIT:
+            _sightings.clear()
+        _sightings[full_key] = 1
+        return None
+    del _sightings[full_key]
+    variants = _variants.setdefault(key, set())
+    variants.add(statics)
+    if len(variants) > _SCALAR_VARIANTS:
+        kernel = _EAGER
+    else:
+        kernel = _compile(fn, statics)
+        stats["forward_compiles"] += 1
+    _kernels[full_key] = kernel
+    if len(_kernels) > _KERNEL_LIMIT:
+        _kernels.popitem(last=False)
+    return kernel
+
+
+def _compile(fn, statics):
+    constants = {i: np.frombuffer(raw, np.dtype(code)).reshape(()) for i, code, raw in statics}
+    count = len(constants)
+
+    def kernel(*dynamic):
+        it = iter(dynamic)
+        arrays = [constants[i] if i in constants else next(it) for i in range(len(dynamic) + count)]
+        return fn(*arrays)
+
+    return jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
