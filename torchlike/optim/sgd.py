@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from .. import _grad_mode
-from .._tensor import Tensor
-from .optimizer import Optimizer, _use_grad_for_differentiable
+from . import _pointwise as pw
+from ._stepper import FusedOptimizer, check_fused, check_lr, number
 
-__all__ = ["SGD", "sgd"]
+__all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(FusedOptimizer):
     """torch.optim.SGD."""
+
+    _SETSTATE_DEFAULTS = {
+        "nesterov": False,
+        "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": False,
+    }
+    _SCALAR_STATE = ()
 
     def __init__(
         self,
@@ -26,10 +34,7 @@ class SGD(Optimizer):
         differentiable=False,
         fused=None,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
@@ -48,85 +53,33 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused and differentiable:
-            raise RuntimeError("`fused` does not support `differentiable`")
-        if fused and foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        check_fused(fused, foreach, differentiable)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+    def _new_state(self, param, group) -> dict:
+        return {}
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """torch.optim.SGD.step: one update of every parameter that has a grad."""
-        loss = None
-        if closure is not None:
-            with _grad_mode.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            momentum = group["momentum"]
-            buffers = [self.state[p].get("momentum_buffer") for p in params] if momentum else []
-            sgd(
-                params,
-                [p.grad for p in params],
-                buffers,
-                weight_decay=group["weight_decay"],
-                momentum=momentum,
-                lr=group["lr"],
-                dampening=group["dampening"],
-                nesterov=group["nesterov"],
-                maximize=group["maximize"],
-            )
-            for param, buffer in zip(params, buffers):
-                self.state[param]["momentum_buffer"] = buffer
-        return loss
+    def _flags(self, group) -> tuple:
+        momentum = group["momentum"] != 0
+        return group["maximize"], group["weight_decay"] != 0, momentum, group["nesterov"]
 
+    def _coefficients(self, group, scalars) -> tuple:
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        return weight_decay, momentum, 1 - group["dampening"], -number(group["lr"])
 
-def sgd(
-    params,
-    d_p_list,
-    momentum_buffer_list,
-    has_sparse_grad=False,
-    foreach=None,
-    fused=None,
-    grad_scale=None,
-    found_inf=None,
-    *,
-    weight_decay,
-    momentum,
-    lr,
-    dampening,
-    nesterov,
-    maximize,
-) -> None:
-    """torch.optim.sgd.sgd: the update itself, in torch's operation order, in place on params."""
-    for index, param in enumerate(params):
-        grad = -d_p_list[index] if maximize else d_p_list[index]
-        if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)
-        if momentum != 0:
-            buffer = momentum_buffer_list[index]
-            if buffer is None:
-                buffer = grad.detach().clone()
-                momentum_buffer_list[index] = buffer
+    @staticmethod
+    def _update(flags, param, grad, state, coefficients):
+        maximize, decay, use_momentum, nesterov = flags
+        weight_decay, momentum, one_minus_dampening, neg_lr = coefficients
+        grad = -grad if maximize else grad
+        if decay:
+            grad = pw.add(grad, param, weight_decay)
+        new_state = {}
+        if use_momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:  # the first step starts the buffer at the gradient
+                buffer = grad
             else:
-                buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
-            grad = grad.add(buffer, alpha=momentum) if nesterov else buffer
-        _step_along(param, grad, lr)
-
-
-def _step_along(param, grad, lr) -> None:
-    """param -= lr * grad, in place (so the parameter object and its storage stay the same)."""
-    if isinstance(lr, Tensor):
-        if lr.requires_grad:
-            param.addcmul_(grad, lr, value=-1)
-            return
-        lr = lr.item()  # torch turns a 0-d lr into a Python scalar alpha
-    param.add_(grad, alpha=-lr)
+                buffer = pw.add(pw.mul(buffer, momentum), grad, one_minus_dampening)
+            new_state["momentum_buffer"] = buffer
+            grad = pw.add(grad, buffer, momentum) if nesterov else buffer
+        return pw.add(param, grad, neg_lr), new_state

@@ -1,0 +1,168 @@
+"""torchlike's fused optimizer step on its own: one compiled update per parameter group that
+equals the per-tensor path bit for bit, writes in place and does not recompile as lr changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import torchlike as tl
+from torchlike import nn, optim
+from torchlike._compile import diagnostics
+from torchlike.optim import _stepper
+
+SHAPES = [(3, 4), (5,), (2, 1, 3)]
+OPTIMIZERS = {
+    "SGD": {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+    "Adam": {"lr": 0.01, "amsgrad": True},
+    "AdamW": {"lr": 0.01},
+    "RMSprop": {"centered": True, "momentum": 0.5},
+    "Adagrad": {"lr_decay": 0.01},
+    "Adadelta": {"weight_decay": 0.1},
+    "Adamax": {"maximize": True},
+    "NAdam": {"decoupled_weight_decay": True, "weight_decay": 0.1},
+    "RAdam": {"weight_decay": 0.1},
+}
+
+
+def _params(seed=0):
+    rng = np.random.default_rng(seed)
+    return [nn.Parameter(tl.tensor(rng.standard_normal(s).astype(np.float32))) for s in SHAPES]
+
+
+def _set_grads(params, rng):
+    for p in params:
+        p.grad = tl.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_fused_equals_per_tensor_bit_for_bit(name):
+    fused, single = _params(), _params()
+    fused_opt = getattr(optim, name)(fused, **OPTIMIZERS[name])
+    single_opt = getattr(optim, name)(single, foreach=False, **OPTIMIZERS[name])
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    for _ in range(7):  # RAdam switches to its rectified update after step 5
+        _set_grads(fused, rng_a)
+        _set_grads(single, rng_b)
+        fused_opt.step()
+        single_opt.step()
+    for a, b, start in zip(fused, single, _params()):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        assert not np.array_equal(a.detach().numpy(), start.detach().numpy())  # it moved
+
+
+def test_step_writes_in_place_and_keeps_views_and_state_objects():
+    params = _params()
+    view = params[0][1]  # a view into the first parameter
+    ident, storage, version = id(params[0]), params[0].untyped_storage(), params[0]._version
+    opt = optim.Adam(params, lr=0.1)
+    _set_grads(params, np.random.default_rng(2))
+    opt.step()
+    state = opt.state[params[0]]
+    exp_avg, step = state["exp_avg"], state["step"]
+    assert id(params[0]) == ident and params[0].untyped_storage() is storage
+    assert params[0]._version > version and params[0].is_leaf and params[0].requires_grad
+    np.testing.assert_array_equal(view.detach().numpy(), params[0].detach().numpy()[1])
+    _set_grads(params, np.random.default_rng(3))
+    opt.step()
+    assert opt.state[params[0]]["exp_avg"] is exp_avg and opt.state[params[0]]["step"] is step
+    assert step.dtype == tl.float32 and step.shape == () and step.item() == 2.0
+
+
+def test_changing_lr_every_step_does_not_recompile():
+    params = _params()
+    opt = optim.Adam(params, lr=0.1)
+    scheduler = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    rng = np.random.default_rng(4)
+    compiled = _stepper._compiled(optim.Adam._update, opt._flags(opt.param_groups[0]))
+    _set_grads(params, rng)
+    opt.step()
+    scheduler.step()
+    programs = compiled.compiled._cache_size()  # the first step compiled (other tests may share it)
+    for _ in range(5):
+        _set_grads(params, rng)
+        opt.step()
+        scheduler.step()
+    assert compiled.compiled._cache_size() == programs and opt.param_groups[0]["lr"] == 0.1 * 0.5**6
+
+
+def test_parameters_without_grad_are_skipped():
+    params = _params()
+    before = params[1].detach().numpy().copy()
+    opt = optim.RMSprop(params)
+    _set_grads(params, np.random.default_rng(5))
+    params[1].grad = None
+    opt.step()
+    np.testing.assert_array_equal(params[1].detach().numpy(), before)
+    assert params[1] not in opt.state and params[0] in opt.state
+
+
+def test_adam_first_step_moves_each_weight_by_lr():
+    p = nn.Parameter(tl.tensor([1.0, -2.0, 3.0]))
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = tl.tensor([0.5, -4.0, 1e-3])
+    opt.step()  # the bias-corrected first step is lr * sign(grad) (up to eps)
+    np.testing.assert_allclose(p.detach().numpy(), [0.9, -1.9, 2.9], rtol=1e-5)
+
+
+def test_adagrad_makes_state_up_front_and_sgd_has_none_without_momentum():
+    params = _params()
+    adagrad = optim.Adagrad(params, initial_accumulator_value=0.25)
+    assert list(adagrad.state[params[0]]) == ["step", "sum"]
+    assert adagrad.state[params[0]]["sum"].detach().numpy().tolist()[0] == [0.25] * 4
+    sgd = optim.SGD(params, lr=0.1)
+    _set_grads(params, np.random.default_rng(6))
+    sgd.step()
+    assert dict(sgd.state) == {}
+
+
+def test_float64_parameters_stay_float64():
+    p = nn.Parameter(tl.tensor([1.0, 2.0], dtype=tl.float64))
+    opt = optim.NAdam([p])
+    p.grad = tl.tensor([0.1, -0.2], dtype=tl.float64)
+    opt.step()
+    assert p.dtype == tl.float64 and opt.state[p]["exp_avg"].dtype == tl.float64
+
+
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda p: optim.Adam([p], differentiable=True), "optim.Adam(differentiable=True)"),
+        (lambda p: optim.RMSprop([p], differentiable=True), "optim.RMSprop(differentiable=True)"),
+    ],
+)
+def test_unsupported_options_name_themselves(make, error):
+    p = nn.Parameter(tl.ones(2))
+    opt = make(p)
+    p.grad = tl.ones(2)
+    with pytest.raises(NotImplementedError, match=error.replace("(", r"\(").replace(")", r"\)")):
+        opt.step()
+
+
+@pytest.mark.parametrize("name", ["Adam", "RAdam", "NAdam"])
+def test_step_inside_torch_compile_matches_eager(name):
+    def make():
+        tl.manual_seed(0)
+        model = nn.Linear(4, 3)
+        return model, getattr(optim, name)(model.parameters(), lr=0.05)
+
+    x = tl.tensor(np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32))
+
+    def train_step(model, opt):
+        opt.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    (eager, eager_opt), (traced, traced_opt) = make(), make()
+    compiled_step = tl.compile(lambda: train_step(traced, traced_opt))
+    diagnostics.reset_counters()
+    for _ in range(7):  # RAdam's rectification switches on inside the compiled program
+        train_step(eager, eager_opt)
+        compiled_step()
+    for a, b in zip(eager.parameters(), traced.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert traced_opt.state[traced.weight]["step"].item() == 7.0
+    counters = diagnostics.counters
+    assert counters["eager_calls"] == 0 and counters["cache_hits"] >= 5, counters

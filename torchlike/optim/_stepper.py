@@ -1,0 +1,272 @@
+"""The step every torchlike optimizer shares: one compiled update over all of a group's parameters.
+
+An optimizer class says how to make a parameter's state, which group options change the program
+(`_flags`, static), which numbers each parameter's update needs this step (`_coefficients`,
+Python floats computed exactly as torch computes them in double precision) and how to update one
+parameter (`_update`, a pure function of JAX arrays). `step()` then runs `_update` over every
+parameter of a group inside one `jax.jit` program, cached by the flags; JAX's own cache keys it by
+shapes and dtypes. The coefficients (learning rate, bias corrections, ...) are traced arguments,
+so a scheduler changing `lr` every step never recompiles. `foreach=False` selects the per-tensor
+path instead: the same `_update` run one parameter at a time through per-kernel jitted helpers
+(`_pointwise.py`), which gives bit-identical results. Parameters and state tensors are written
+in place, so `id(p)`, views and `state[p][...]` references stay valid and version counters move
+as torch's in-place ops move them.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import numpy as np
+
+from .. import _dtype as dt
+from .. import _grad_mode
+from .._tensor import Tensor, from_array
+from ._pointwise import STRICT_ROUNDING
+from .optimizer import Optimizer, _use_grad_for_differentiable
+
+__all__ = ["FusedOptimizer", "check_lr"]
+
+
+def check_lr(lr) -> None:
+    """torch's checks on `lr` shared by every optimizer's constructor."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_fused(fused, foreach, differentiable) -> None:
+    """torch's checks when `fused=True` is asked for."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(update, flags):
+    """One jitted program updating a whole list of parameters with `update` under `flags`."""
+
+    def step_all(params, grads, states, coefficients, old_scalars, new_scalars):
+        results = [update(flags, *args) for args in zip(params, grads, states, coefficients)]
+        scalars = [_scalar_arrays(old, new) for old, new in zip(old_scalars, new_scalars)]
+        return [r[0] for r in results], [r[1] for r in results], scalars
+
+    compiled = jax.jit(step_all, compiler_options=STRICT_ROUNDING)
+
+    def run(*args):
+        # Inside an enclosing trace (torch.compile) the update is inlined into that program.
+        traced = any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
+        return step_all(*args) if traced else compiled(*args)
+
+    run.compiled = compiled
+    return run
+
+
+class FusedOptimizer(Optimizer):
+    """Shared step for torchlike's optimizers (see the module docstring)."""
+
+    _SETSTATE_DEFAULTS: dict = {}
+    _SCALAR_STATE: tuple = ("step",)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.__dict__.setdefault("_host_scalars", {})
+        for group in self.param_groups:
+            for key, default in self._SETSTATE_DEFAULTS.items():
+                group.setdefault(key, default)
+            for param in group["params"]:
+                param_state = self.state.get(param, {})
+                for key in self._SCALAR_STATE:
+                    if key in param_state and not isinstance(param_state[key], Tensor):
+                        param_state[key] = _scalar_tensor(float(param_state[key]))
+
+    # ----- what a subclass provides --------------------------------------------------------------
+    def _new_state(self, param, group) -> dict:
+        raise NotImplementedError
+
+    def _flags(self, group) -> tuple:
+        raise NotImplementedError
+
+    def _coefficients(self, group, scalars: dict) -> tuple:
+        """Advance the host scalars in `scalars` (in place) and return this step's numbers."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _update(flags, param, grad, state, coefficients):
+        raise NotImplementedError
+
+    # ----- the shared step -----------------------------------------------------------------------
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """torch.optim.Optimizer.step: update every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            with _grad_mode.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._step_group(group, params)
+        return loss
+
+    def _step_group(self, group, params) -> None:
+        self._check_supported(group, params)
+        states = [self._state_of(p, group) for p in params]
+        old_scalars = [_scalar_state(state, self._SCALAR_STATE) for state in states]
+        coefficients, new_scalars = zip(*(self._advance(group, state) for state in states))
+        flags = self._flags(group)
+        arrays = [_array_state(state, self._SCALAR_STATE) for state in states]
+        values = [p._value for p in params]
+        grads = [_beside(p.grad._value, value) for p, value in zip(params, values)]
+        if group.get("foreach") is False:
+            new_params, new_states = [], []
+            for args in zip(values, grads, arrays, coefficients):
+                new_param, new_state = self._update(flags, *args)
+                new_params.append(new_param)
+                new_states.append(new_state)
+            scalars = [_scalar_arrays(o, n) for o, n in zip(old_scalars, new_scalars)]
+        else:
+            new_params, new_states, scalars = _compiled(self._update, flags)(
+                values, grads, arrays, list(coefficients), old_scalars, list(new_scalars)
+            )
+        for state, arrays_now, values_now in zip(states, scalars, new_scalars):
+            self._write_scalars(state, arrays_now, values_now)
+        for param, state, new_param, new_state in zip(params, states, new_params, new_states):
+            param._write(new_param)
+            for key, value in new_state.items():
+                if isinstance(state.get(key), Tensor):
+                    state[key]._write(value)
+                else:
+                    state[key] = from_array(value)
+            if state and param not in self.state:
+                self.state[param] = state
+
+    def _check_supported(self, group, params) -> None:
+        name = type(self).__name__
+        if group.get("differentiable"):
+            raise NotImplementedError(
+                f"torchlike: optim.{name}(differentiable=True) is not supported"
+            )
+        for param in params:
+            if param.is_complex():
+                raise NotImplementedError(
+                    f"torchlike: optim.{name} does not support complex parameters yet"
+                )
+
+    def _state_of(self, param, group) -> dict:
+        """The parameter's state, made on its first step (kept only once it holds something)."""
+        state = self.state.get(param)
+        if not state:
+            state = self._new_state(param, group)
+            if state:
+                self.state[param] = state
+        return state
+
+    def _advance(self, group, state) -> tuple:
+        """This step's coefficients and the advanced per-parameter scalars (`step`, ...)."""
+        scalars = {key: self._read_scalar(state[key]) for key in self._SCALAR_STATE if key in state}
+        coefficients = self._coefficients(group, scalars)
+        return coefficients, scalars
+
+    def _write_scalars(self, state, arrays, values) -> None:
+        """Write the advanced scalars in place, keeping host copies (no device read next step)."""
+        for key, array in arrays.items():
+            tensor = state[key]
+            tensor._write(array)
+            if isinstance(values[key], float):  # traced values are never kept
+                self._host_scalars[id(tensor)] = (tensor, tensor._version, values[key])
+
+    def _read_scalar(self, tensor) -> float:
+        """A 0-d state tensor's value, from the host copy kept since this optimizer wrote it."""
+        cache = self.__dict__.setdefault("_host_scalars", {})
+        cached = cache.get(id(tensor))
+        if cached is not None and cached[0] is tensor and cached[1] == tensor._version:
+            return cached[2]
+        if isinstance(tensor._value, jax.core.Tracer):  # traced: the arithmetic stays in-graph
+            return tensor._value.astype(np.float64)
+        return float(tensor.item())
+
+
+def _beside(grad, value):
+    """`grad` on `value`'s device (a gradient assigned from another device is moved, not mixed)."""
+    if isinstance(grad, jax.core.Tracer) or isinstance(value, jax.core.Tracer):
+        return grad
+    if grad.devices() != value.devices():
+        return jax.device_put(grad, value.sharding)
+    return grad
+
+
+def _scalar_state(state: dict, scalar_keys) -> dict:
+    return {key: state[key]._value for key in scalar_keys if key in state}
+
+
+def _scalar_arrays(old: dict, new: dict) -> dict:
+    """The advanced scalar values as 0-d arrays of the state tensors' dtypes."""
+    return {key: jax.numpy.asarray(new[key]).astype(old[key].dtype) for key in old}
+
+
+def _array_state(state: dict, scalar_keys) -> dict:
+    return {
+        key: value._value
+        for key, value in state.items()
+        if key not in scalar_keys and isinstance(value, Tensor)
+    }
+
+
+def _scalar_tensor(value: float) -> Tensor:
+    # torch's _get_scalar_dtype(): float64 under a float64 default dtype, else float32
+    wide = dt.get_default_dtype() is dt.float64
+    return from_array(jax.numpy.asarray(value, dtype=np.float64 if wide else np.float32))
+
+
+def scalar_state(value: float) -> Tensor:
+    """A float32 0-d state tensor such as torch's `state['step']`."""
+    return _scalar_tensor(value)
+
+
+def f32_add(value, increment):
+    """`value + increment` rounded to float32, as torch's `step_t += 1` on a float32 tensor."""
+    if isinstance(value, float):
+        return float(np.float32(np.float32(value) + np.float32(increment)))
+    f32 = jax.numpy.float32
+    return (value.astype(f32) + jax.numpy.asarray(increment, f32)).astype(np.float64)
+
+
+def f32_mul(value, factor):
+    """`value * factor` rounded to float32, as `mu_product *= mu` on a float32 tensor."""
+    if isinstance(value, float):
+        return float(np.float32(np.float32(value) * np.float32(factor)))
+    f32 = jax.numpy.float32
+    return (value.astype(f32) * jax.numpy.asarray(factor).astype(f32)).astype(np.float64)
+
+
+def number(value) -> float:
+    """A hyperparameter as a Python float (a 1-element tensor is read, as torch's `_to_scalar`)."""
+    return float(value.item()) if isinstance(value, Tensor) else value
+
+
+def check_at_least_zero(value, what: str) -> None:
+    """torch's `Invalid <what> value: <value>` check for a hyperparameter that must be >= 0."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {what} value: {value}")
+
+
+def check_betas(betas) -> None:
+    """torch's checks that both betas lie in [0, 1)."""
+    for index in (0, 1):
+        if not 0.0 <= betas[index] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+
+
+def full_like_param(param, value) -> Tensor:
+    """torch.full_like(param, value): a state tensor shaped, typed and placed like `param`."""
+    return from_array(jax.numpy.full_like(param._value, value))  # same device and placement
+
+
+def zeros_like_param(param) -> Tensor:
+    """torch.zeros_like(param) for optimizer state."""
+    return full_like_param(param, 0)

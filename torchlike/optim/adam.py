@@ -1,0 +1,148 @@
+"""torch.optim.Adam: adaptive moments, with AMSGrad and coupled or decoupled weight decay."""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from . import _pointwise as pw
+from ._stepper import (
+    FusedOptimizer,
+    check_at_least_zero,
+    check_betas,
+    check_fused,
+    check_lr,
+    f32_add,
+    number,
+    scalar_state,
+    zeros_like_param,
+)
+
+__all__ = ["Adam"]
+
+
+class Adam(FusedOptimizer):
+    """torch.optim.Adam."""
+
+    _SETSTATE_DEFAULTS = {
+        "amsgrad": False,
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "decoupled_weight_decay": False,
+        "fused": None,
+    }
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
+    ) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError(
+                "lr as a Tensor is not supported for capturable=False and foreach=True"
+            )
+        check_lr(lr)
+        check_at_least_zero(eps, "epsilon")
+        check_betas(betas)
+        check_at_least_zero(weight_decay, "weight_decay")
+        _check_beta_types(betas, foreach, capturable)
+        defaults = {
+            "lr": lr,
+            "betas": tuple(_to_scalar(beta) for beta in betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+        check_fused(fused, foreach, differentiable)
+
+    def _new_state(self, param, group) -> dict:
+        state = {
+            "step": scalar_state(0.0),
+            "exp_avg": zeros_like_param(param),
+            "exp_avg_sq": zeros_like_param(param),
+        }
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like_param(param)
+        return state
+
+    def _flags(self, group) -> tuple:
+        decay = group["weight_decay"] != 0
+        decoupled = group["decoupled_weight_decay"]
+        return group["maximize"], decay, decoupled, group["amsgrad"]
+
+    def _coefficients(self, group, scalars) -> tuple:
+        step = scalars["step"] = f32_add(scalars["step"], 1)
+        lr, weight_decay, eps = number(group["lr"]), group["weight_decay"], group["eps"]
+        beta1, beta2 = (number(beta) for beta in group["betas"])
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        step_size = lr / (1 - beta1**step)
+        return (
+            weight_decay,
+            1 - lr * weight_decay,
+            1 - beta1,
+            beta2,
+            1 - beta2,
+            bias_correction2_sqrt,
+            eps,
+            -step_size,
+        )
+
+    @staticmethod
+    def _update(flags, param, grad, state, coefficients):
+        maximize, decay, decoupled, amsgrad = flags
+        weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
+        bias_correction2_sqrt, eps, neg_step_size = coefficients[5:]
+        grad = -grad if maximize else grad
+        if decay and decoupled:
+            param = pw.mul(param, decay_factor)
+        elif decay:
+            grad = pw.add(grad, param, weight_decay)
+        exp_avg = pw.lerp(state["exp_avg"], grad, one_minus_beta1)
+        exp_avg_sq = pw.addcmul(pw.mul(state["exp_avg_sq"], beta2), grad, grad, one_minus_beta2)
+        new_state = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+        second = exp_avg_sq
+        if amsgrad:
+            second = new_state["max_exp_avg_sq"] = pw.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        denom = pw.add_scalar(pw.div_scalar(pw.sqrt(second), bias_correction2_sqrt), eps)
+        return pw.addcdiv(param, exp_avg, denom, neg_step_size), new_state
+
+
+def _to_scalar(value):
+    """torch's `_to_scalar`: a 1-element tensor becomes 0-d; anything else stays as it is."""
+    if isinstance(value, Tensor) and value.dim() != 0:
+        return value.reshape(())
+    return value
+
+
+def _check_beta_types(betas, foreach, capturable) -> None:
+    both_floats = isinstance(betas[0], float) and isinstance(betas[1], float)
+    both_tensors = isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor)
+    if not (both_floats or both_tensors):
+        raise ValueError("betas must be either both floats or both Tensors")
+    for index, beta in enumerate(betas):
+        if isinstance(beta, Tensor):
+            if not capturable and foreach:
+                raise ValueError(
+                    f"betas[{index}] as a Tensor is not supported for capturable=False and "
+                    "foreach=True"
+                )
+            if beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{index}] must be 1-element")
