@@ -1,0 +1,1 @@
+"""torch.save / torch.load internals: PyTorch's zip checkpoint format, both directions."""
