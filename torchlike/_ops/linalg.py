@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .reduction import type_word
@@ -187,3 +188,115 @@ def tensordot(a, b, dims=2):
 @op(grad_fn="UnsafeViewBackward0", tensors=("input", "other"))  # torch: outer product, reshape
 def kron(input, other):
     return jnp.kron(input, other)
+
+
+# ----- cross, diag, trace, cdist -----------------------------------------------------------
+def _cross(input, other, dim):
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    axis = dim % max(input.ndim, 1)
+    if input.shape[axis] != 3 or other.shape[axis] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+            f"{input.shape[axis]} and {other.shape[axis]}"
+        )
+    return jnp.cross(input, other, axis=axis)
+
+
+@op(grad_fn="LinalgCrossBackward0", function=False, method=False, promote=PROMOTE_BINARY,
+    aten="aten::linalg_cross", **_PAIR)  # fmt: skip
+def linalg_cross(input, other, *, dim=-1):
+    return _cross(input, other, dim)
+
+
+_CROSS_WARNING = (
+    "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+    "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+    "with that of linalg.cross in a future release."
+)
+
+
+@op(grad_fn="LinalgCrossBackward0", promote=PROMOTE_BINARY, forward_kernel=False, **_PAIR)
+def cross(input, other, dim=None):
+    if dim is None:
+        import warnings
+
+        if not isinstance(input, jax.core.Tracer):  # once per call, not again in backward
+            warnings.warn(_CROSS_WARNING, UserWarning, stacklevel=4)
+        shape = jnp.broadcast_shapes(input.shape, other.shape)
+        dim = next((i for i, n in enumerate(shape) if n == 3), -1)
+    return _cross(input, other, dim)
+
+
+def _diag_name(args, kwargs):
+    return "DiagEmbedBackward0" if args[0].ndim == 1 else "DiagonalBackward0_copy"
+
+
+@op(grad_fn=_diag_name)
+def diag(input, diagonal=0):
+    if input.ndim == 1:
+        return jnp.diag(input, diagonal)
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    return jnp.diagonal(input, diagonal)
+
+
+@op(grad_fn="DiagEmbedBackward0")
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    n = input.shape[-1] + abs(offset) if input.ndim else 1
+    rows = jnp.arange(input.shape[-1]) + max(-offset, 0)
+    cols = jnp.arange(input.shape[-1]) + max(offset, 0)
+    square = jnp.zeros((*input.shape[:-1], n, n), input.dtype).at[..., rows, cols].set(input)
+    ndim = input.ndim + 1
+    first, second = dim1 % ndim, dim2 % ndim
+    return jnp.moveaxis(square, (-2, -1), (first, second))
+
+
+@op(grad_fn="TraceBackward0")
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    total = jnp.trace(input)
+    return total.astype(jnp.int64) if input.dtype.kind in "biu" else total.astype(input.dtype)
+
+
+def _check_cdist(x1, x2, p):
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            raise RuntimeError(
+                f"cdist only supports floating-point dtypes, {name} got: {type_word(x.dtype)}"
+            )
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+
+
+def _safe_root(total, p):
+    """total ** (1/p) with a zero gradient where total is zero (torch's cdist backward)."""
+    positive = total > 0
+    root = jnp.where(positive, total, 1) ** (1.0 / p)
+    return jnp.where(positive, root, 0)
+
+
+@op(grad_fn="CdistBackward0", tensors=("x1", "x2"), method=False)
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    _check_cdist(x1, x2, p)
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    size = jnp.abs(diff)
+    magnitude = jnp.sign(diff) * diff  # |diff| with torch's zero subgradient at 0
+    if p == 0:
+        return jnp.sum(size != 0, axis=-1).astype(x1.dtype)
+    if p == float("inf"):
+        return jnp.max(magnitude, axis=-1)
+    if p == 1:
+        return jnp.sum(magnitude, axis=-1)
+    return _safe_root(jnp.sum(jnp.where(size > 0, magnitude, 0) ** p, axis=-1), p)
+
+
+# Decompositions, solvers and norms register their rows with the table from their own module.
+from . import linalg_decomp  # noqa: E402, F401
