@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 
+import jax
+
 from .. import _dtype as dt
 from .._ops import FUNCTIONS as _OP_FUNCTIONS
 from .._ops.dispatch import call
@@ -176,6 +178,8 @@ def _check_nll_args(input: Tensor, target: Tensor, weight, ignore_index: int) ->
             f"weight tensor should be defined either for all {classes} classes or no classes "
             f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
         )
+    if isinstance(target._value, jax.core.Tracer):
+        return  # inside torch.compile: the values are not known until the program runs
     labels = target.numpy()  # torch checks the bounds on the host too: one copy, no extra ops
     out_of_range = (labels != ignore_index) & ((labels < 0) | (labels >= classes))
     if out_of_range.any():
@@ -279,3 +283,32 @@ def __getattr__(name: str):
         f"module 'torch.nn.functional' has no attribute '{name}' (torchlike does not implement "
         f"torch.nn.functional.{name} yet; see compat/COVERAGE.md)"
     )
+
+
+# ----- attention, normalization, activations, losses (implemented in _functional/) ----------
+from ._functional.activation import *  # noqa: E402, F403
+from ._functional.activation import __all__ as _activation_names  # noqa: E402
+from ._functional.attention import scaled_dot_product_attention  # noqa: E402
+from ._functional.loss import *  # noqa: E402, F403
+from ._functional.loss import __all__ as _loss_names  # noqa: E402
+from ._functional.normalization import *  # noqa: E402, F403
+from ._functional.normalization import __all__ as _normalization_names  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", *_normalization_names, *_activation_names,
+            *_loss_names]  # fmt: skip
+
+# ----- pooling, embeddings, padding, resampling, conv transposes (layers) ---------------------
+from ._functional.distance import normalize  # noqa: E402
+from ._functional.pooling import *  # noqa: E402, F403
+from ._functional.pooling import __all__ as _pooling_names  # noqa: E402
+from ._functional.sparse import embedding, embedding_bag, one_hot  # noqa: E402
+from ._functional.vision import interpolate, pad  # noqa: E402
+
+conv_transpose1d, conv_transpose2d = (_OP_FUNCTIONS[f"conv_transpose{n}d"] for n in (1, 2))
+bilinear = _OP_FUNCTIONS["bilinear"]
+__all__ += [*_pooling_names, "bilinear", "conv_transpose1d", "conv_transpose2d", "embedding",
+            "embedding_bag", "interpolate", "normalize", "one_hot", "pad"]  # fmt: skip
+
+from ._functional.attention_mha import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["multi_head_attention_forward"]

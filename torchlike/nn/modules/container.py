@@ -1,4 +1,4 @@
-"""Module containers: torch.nn.Sequential, ModuleList and ModuleDict."""
+"""Module containers: torch.nn.Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from itertools import chain, islice
 
-from ._utils import addindent
+from ..._tensor import Tensor
+from ..parameter import Parameter
+from ._utils import addindent, typename
 from .module import Module
 
-__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _renumbered(modules: dict) -> OrderedDict:
@@ -259,3 +261,220 @@ class ModuleDict(Module):
                     "2 is required"
                 )
             self[pair[0]] = pair[1]
+
+
+def _as_parameter(value):
+    """A plain tensor stored in a parameter container becomes a Parameter, as in torch."""
+    return (
+        Parameter(value)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter)
+        else value
+    )
+
+
+def _entry_lines(pairs, type_of) -> str:
+    """The lines torch's parameter containers print: one per entry, tensors by dtype and size."""
+    lines = []
+    for key, value in pairs:
+        if isinstance(value, Tensor):
+            size = "x".join(str(n) for n in value.size())
+            device = f" ({value.device})" if value.device.type == "cuda" else ""
+            kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+            lines.append(f"  ({key}): {kind} containing: [{type_of(value)} of size {size}{device}]")
+        else:
+            lines.append(f"  ({key}): Object of type: {type(value).__name__}")
+    return "\n".join(lines)
+
+
+class ParameterList(Module):
+    """torch.nn.ParameterList: a list whose tensors are registered as parameters."""
+
+    def __init__(self, values=None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _index(self, idx) -> str:
+        idx = operator.index(idx)
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(len(self))[idx]])
+        return getattr(self, self._index(idx))
+
+    def __setitem__(self, idx, param) -> None:
+        setattr(self, self._index(idx), _as_parameter(param))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self):
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters) -> ParameterList:
+        return self.extend(parameters)
+
+    def append(self, value) -> ParameterList:
+        """torch.nn.ParameterList.append."""
+        self._size += 1
+        self[len(self) - 1] = value
+        return self
+
+    def extend(self, values) -> ParameterList:
+        """torch.nn.ParameterList.extend."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(
+                "ParameterList.extend should be called with an iterable, but got "
+                + type(values).__name__
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return _entry_lines(enumerate(self), lambda t: t.dtype)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """torch.nn.ParameterDict: an ordered dict whose tensors are registered as parameters."""
+
+    def __init__(self, parameters=None) -> None:
+        super().__init__()
+        self._keys: dict = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _attr(key) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'). Open an issue on github if you need "
+                "non-string keys."
+            )
+        return key
+
+    def __getitem__(self, key):
+        return getattr(self, self._attr(key))
+
+    def __setitem__(self, key, value) -> None:
+        self._keys[key] = None
+        setattr(self, self._attr(key), _as_parameter(value))
+
+    def __delitem__(self, key) -> None:
+        del self._keys[key]
+        delattr(self, self._attr(key))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+    def copy(self) -> ParameterDict:
+        """torch.nn.ParameterDict.copy (a shallow copy)."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        """torch.nn.ParameterDict.setdefault."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        """torch.nn.ParameterDict.clear."""
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key):
+        """torch.nn.ParameterDict.pop."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        """torch.nn.ParameterDict.popitem: the last inserted (key, value)."""
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def get(self, key, default=None):
+        """torch.nn.ParameterDict.get."""
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None) -> ParameterDict:
+        """torch.nn.ParameterDict.fromkeys."""
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self):
+        """torch.nn.ParameterDict.keys."""
+        return self._keys.keys()
+
+    def items(self):
+        """torch.nn.ParameterDict.items."""
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self):
+        """torch.nn.ParameterDict.values."""
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters) -> None:
+        """torch.nn.ParameterDict.update: a plain mapping is added in sorted key order."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError(
+                "ParametersDict.update should be called with an iterable of key/value pairs, but "
+                "got " + type(parameters).__name__
+            )
+        if isinstance(parameters, OrderedDict | ParameterDict):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = [_checked_pair(j, p) for j, p in enumerate(parameters)]
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return _entry_lines(self.items(), typename)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other) -> ParameterDict:
+        self.update(other)
+        return self
+
+
+def _checked_pair(index: int, pair) -> tuple:
+    if not isinstance(pair, Iterable):
+        raise TypeError(
+            f"ParameterDict update sequence element #{index} should be Iterable; is"
+            + type(pair).__name__
+        )
+    if len(pair) != 2:
+        raise ValueError(
+            f"ParameterDict update sequence element #{index} has length {len(pair)}; 2 is required"
+        )
+    return pair[0], pair[1]

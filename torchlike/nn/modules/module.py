@@ -10,9 +10,9 @@ from collections import OrderedDict
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
-from . import _conversion, _state_dict
+from . import _conversion, _hooks, _state_dict
 from ._grads import zero_grads
-from ._utils import RemovableHandle, addindent, typename
+from ._utils import addindent, typename
 
 __all__ = ["Module"]
 
@@ -209,6 +209,7 @@ class Module:
         for name in _HOOK_DICTS:
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def __dir__(self):
         keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers]
@@ -331,79 +332,14 @@ class Module:
     load_state_dict = _state_dict.load_state_dict
     _load_from_state_dict = _state_dict._load_from_state_dict
 
-    # ----- calling and hooks -------------------------------------------------------------------
-    def register_forward_pre_hook(
-        self, hook, *, prepend: bool = False, with_kwargs: bool = False
-    ) -> RemovableHandle:
-        """torch.nn.Module.register_forward_pre_hook: hook(module, args) before forward."""
-        handle = RemovableHandle(
-            self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs
-        )
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(
-        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
-    ) -> RemovableHandle:
-        """torch.nn.Module.register_forward_hook: hook(module, args, output) after forward."""
-        handle = RemovableHandle(
-            self._forward_hooks,
-            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
-        )
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def _call_impl(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
-        args, kwargs = self._run_pre_hooks(args, kwargs)
-        try:
-            result = self.forward(*args, **kwargs)
-        except Exception:
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
-                    self._run_forward_hook(hook_id, hook, args, kwargs, None)
-            raise
-        for hook_id, hook in list(self._forward_hooks.items()):
-            hook_result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
-            if hook_result is not None:
-                result = hook_result
-        return result
-
-    __call__ = _call_impl
-
-    def _run_pre_hooks(self, args: tuple, kwargs: dict):
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is None:
-                    continue
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(
-                        "forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                        f"but got {result}."
-                    )
-                args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        return args, kwargs
-
-    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
-        if hook_id in self._forward_hooks_with_kwargs:
-            return hook(self, args, kwargs, result)
-        return hook(self, args, result)
+    # ----- calling and hooks (in _hooks.py) ---------------------------------------------------
+    register_forward_pre_hook = _hooks.register_forward_pre_hook
+    register_forward_hook = _hooks.register_forward_hook
+    register_full_backward_hook = _hooks.register_full_backward_hook
+    register_full_backward_pre_hook = _hooks.register_full_backward_pre_hook
+    register_backward_hook = _hooks.register_backward_hook
+    _call_impl = _hooks.call_impl
+    __call__ = _hooks.call_impl
 
     # ----- printing ----------------------------------------------------------------------------
     def extra_repr(self) -> str:
