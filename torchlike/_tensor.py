@@ -17,6 +17,11 @@ from ._device import _CPU, device, jax_device, torch_device_of
 from ._size import Size
 from ._storage import Storage, ViewChain
 
+
+class ConcreteValueNeeded(RuntimeError):
+    """item() on a traced value: torch.compile falls back to eager (a graph break) on this."""
+
+
 # Tensor.type() names: "torch." + c10's ScalarType name + "Tensor" (torch.FloatTensor, ...).
 _TYPE_NAMES = {d: f"{d._scalar_name}Tensor" for d in dt.ALL_DTYPES}
 
@@ -291,7 +296,7 @@ class Tensor:
     @data.setter
     def data(self, other: Tensor) -> None:
         if not isinstance(other, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(other).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(other).__name__}")
         self._storage, self._view = other._storage, other._view
         self._cache, self._cache_version = other._cache, other._cache_version
 
@@ -341,7 +346,7 @@ class Tensor:
             # Inside jax.vjp/jvp (not jit) a tracer still carries its concrete value.
             value = value.to_concrete_value()
             if value is None:
-                raise RuntimeError(
+                raise ConcreteValueNeeded(
                     "item() needs a concrete value, but this tensor is being traced by "
                     "torch.compile/jax.jit; move the Python control flow out of the traced code"
                 )
