@@ -7,7 +7,7 @@ import os
 import platform
 import statistics
 
-from bench.workloads._common import IMPLS, JAX_JIT, TORCH, TORCHLIKE
+from bench.workloads._common import IMPLS, JAX_JIT, TORCH, TORCHLIKE, TORCHLIKE_COMPILE
 
 
 def machine_facts(threads: int) -> dict:
@@ -71,11 +71,17 @@ def one_line(result) -> str:
 
 
 def _summary(results) -> list[str]:
-    header = "| case | " + " | ".join(IMPLS) + " | torchlike / torch | torchlike / jax.jit |"
-    lines = [header, "|" + "---|" * (len(IMPLS) + 3)]
+    header = (
+        "| case | " + " | ".join(IMPLS) + " | torchlike / torch | torchlike / jax.jit "
+        "| torchlike.compile / jax.jit |"
+    )
+    lines = [header, "|" + "---|" * (len(IMPLS) + 4)]
     for r in results:
         cells = " | ".join(_cell(r, impl) for impl in IMPLS)
-        ratios = f"{ratio(r, TORCHLIKE, TORCH, True)} | {ratio(r, TORCHLIKE, JAX_JIT, True)}"
+        ratios = (
+            f"{ratio(r, TORCHLIKE, TORCH, True)} | {ratio(r, TORCHLIKE, JAX_JIT, True)} "
+            f"| {ratio(r, TORCHLIKE_COMPILE, JAX_JIT, True)}"
+        )
         lines.append(f"| {r.case_id} | {cells} | {ratios} |")
     return lines
 

@@ -3,7 +3,13 @@
 import pytest
 from _output_diff import EXAMPLES_DIR, assert_same_output, run_with_torch, run_with_torchlike
 
-EXAMPLES = ["polynomial_custom_function.py"]
+EXAMPLES = [
+    "polynomial_custom_function.py",
+    "mlp_dataloader.py",
+    "cnn_checkpoint.py",
+    "lstm_sequence.py",
+    "transformer_encoder.py",
+]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -33,11 +33,18 @@ from ._ops.random import (
     randperm,
 )  # fmt: skip
 from ._tensor_str import set_printoptions
-from ._toplevel import is_complex, is_floating_point, is_tensor, numel, result_type
+from ._toplevel import (
+    allclose, equal, is_complex, is_floating_point, is_tensor, numel, result_type,
+)  # fmt: skip
 from .random import (
     Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )  # fmt: skip
 from . import autograd, backends, cuda, nn, optim, profiler, testing, utils
+from . import compiler
+from ._compile import compile  # noqa: A004  (torch.compile shadows the builtin here)
+from . import func, linalg
+from ._ops.linalg_decomp import svd
+from ._ops.sorting import cartesian_prod, combinations, meshgrid, repeat_interleave
 from ._ipython import load_ipython_extension, unload_ipython_extension
 from ._missing import module_getattr as _module_getattr
 from ._shim import install_as_torch, uninstall_as_torch
@@ -49,6 +56,8 @@ from .nn._dropout import functional_alpha_dropout as alpha_dropout
 from .nn._dropout import functional_dropout as dropout
 from .nn._dropout import functional_feature_alpha_dropout as feature_alpha_dropout
 from .version import torchlike_version as __version__
+from . import serialization
+from .serialization import load, save
 
 globals().update(_FUNCTIONS)
 

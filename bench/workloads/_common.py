@@ -17,10 +17,11 @@ import jax
 import numpy as np
 
 TORCHLIKE = "torchlike"
+TORCHLIKE_COMPILE = "torchlike.compile"
 TORCH = "torch"
 JAX_JIT = "jax.jit"
 TORCH_COMPILE = "torch.compile"
-IMPLS = (TORCHLIKE, TORCH, JAX_JIT, TORCH_COMPILE)
+IMPLS = (TORCHLIKE, TORCHLIKE_COMPILE, TORCH, JAX_JIT, TORCH_COMPILE)
 
 
 class Unavailable(Exception):
@@ -62,7 +63,7 @@ def time_call(fn: Callable[[], Any], sync: Callable[[Any], None]) -> float:
 
 def libraries(impl: str):
     """The torch-API module an implementation label runs on, importing it only when asked."""
-    if impl == TORCHLIKE:
+    if impl in (TORCHLIKE, TORCHLIKE_COMPILE):
         import torchlike
 
         return torchlike

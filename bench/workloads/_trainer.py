@@ -1,4 +1,5 @@
-"""Training-step runners for W1-W3: one torch-API loop run on torch/torchlike, and a jax.jit step.
+"""Training-step runners for W1-W3 and W6: one torch-API loop run on torch/torchlike, and a
+jax.jit step.
 
 A TrainSpec describes a supervised step (model, loss, data, SGD settings) twice: as torch-API
 code taking the library as an argument, and as a pure JAX loss over a dict of parameters named
@@ -17,7 +18,9 @@ import numpy as np
 from ._common import (
     TORCH_COMPILE,
     TORCHLIKE,
+    TORCHLIKE_COMPILE,
     Runner,
+    Unavailable,
     libraries,
     load_weights,
     sync_jax,
@@ -39,20 +42,31 @@ class TrainSpec:
     target: np.ndarray
     lr: float
     momentum: float = 0.0
+    optimizer: str = "SGD"  # SGD (with momentum), Adam or AdamW, with torch's defaults
+    weight_decay: float = 0.0
 
 
-def _sgd_kwargs(spec: TrainSpec) -> dict:
-    return {"lr": spec.lr, "momentum": spec.momentum} if spec.momentum else {"lr": spec.lr}
+def _optimizer(lib, spec: TrainSpec, params):
+    if not hasattr(lib.optim, spec.optimizer):
+        raise Unavailable(f"n/a (no optim.{spec.optimizer} yet)")
+    kwargs = {"lr": spec.lr}
+    if spec.optimizer == "SGD" and spec.momentum:
+        kwargs["momentum"] = spec.momentum
+    if spec.optimizer == "AdamW":
+        kwargs["weight_decay"] = spec.weight_decay
+    return getattr(lib.optim, spec.optimizer)(params, **kwargs)
 
 
 def torch_api_runner(impl: str, spec: TrainSpec) -> Runner:
-    """forward, loss, backward, SGD step, zero_grad on torch, torchlike or torch.compile."""
+    """forward, loss, backward, optimizer step, zero_grad on torch/torchlike, eager or compiled."""
     lib = libraries(impl)
+    if impl == TORCHLIKE_COMPILE and not hasattr(lib, "compile"):
+        raise Unavailable("n/a (no torchlike.compile yet)")
     model = spec.build_model(lib)
     load_weights(lib, model, spec.weights)
     inputs = lib.from_numpy(spec.inputs.copy())
     target = lib.from_numpy(spec.target.copy())
-    optimizer = lib.optim.SGD(model.parameters(), **_sgd_kwargs(spec))
+    optimizer = _optimizer(lib, spec, model.parameters())
     params = list(model.parameters())
 
     def forward_backward():
@@ -66,7 +80,7 @@ def torch_api_runner(impl: str, spec: TrainSpec) -> Runner:
         optimizer.zero_grad()
         return loss
 
-    step = lib.compile(eager_step) if impl == TORCH_COMPILE else eager_step
+    step = lib.compile(eager_step) if impl in (TORCH_COMPILE, TORCHLIKE_COMPILE) else eager_step
 
     def result():
         first_loss = forward_backward()
@@ -78,34 +92,69 @@ def torch_api_runner(impl: str, spec: TrainSpec) -> Runner:
         out.update({f"param/{n}": to_numpy(p) for n, p in model.named_parameters()})
         return out
 
-    if impl == TORCHLIKE:
+    if impl in (TORCHLIKE, TORCHLIKE_COMPILE):
         return Runner(step, lambda loss: sync_torchlike([loss, *params]), result)
     return Runner(step, sync_torch, result)
 
 
+def _jax_update(spec: TrainSpec):
+    """update(params, state, grads, step) -> (params, state): torch's formulas in JAX."""
+    lr, momentum, decay = spec.lr, spec.momentum, spec.weight_decay
+    if spec.optimizer == "SGD":
+
+        def update(params, state, grads, step):
+            if momentum:
+                # torch's first momentum buffer is the gradient itself: momentum * 0 + grad.
+                state = jax.tree.map(lambda v, g: momentum * v + g, state, grads)
+                grads = state
+            return jax.tree.map(lambda p, g: p - lr * g, params, grads), state
+
+        return update
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    decoupled = spec.optimizer == "AdamW" and decay
+
+    def adam(p, m, v, g, step):
+        if decoupled:
+            p = p * (1 - lr * decay)
+        m = m + (g - m) * (1 - beta1)  # torch's exp_avg.lerp_(grad, 1 - beta1)
+        v = v * beta2 + g * g * (1 - beta2)
+        correction1, correction2 = 1 - beta1**step, 1 - beta2**step
+        denom = jnp.sqrt(v) / jnp.sqrt(correction2) + eps
+        return p - (lr / correction1) * m / denom, m, v
+
+    def update(params, state, grads, step):
+        out = {n: adam(params[n], *state[n], grads[n], step) for n in params}
+        return {n: o[0] for n, o in out.items()}, {n: o[1:] for n, o in out.items()}
+
+    return update
+
+
+def _jax_state(spec: TrainSpec, params):
+    zeros = {n: jnp.zeros_like(p) for n, p in params.items()}
+    if spec.optimizer == "SGD":
+        return zeros
+    return {n: (z, z) for n, z in zeros.items()}
+
+
 def jax_runner(spec: TrainSpec) -> Runner:
-    """The same step as one jax.jit program: value_and_grad, then the SGD (momentum) update."""
-    momentum, lr = spec.momentum, spec.lr
+    """The same step as one jax.jit program: value_and_grad, then the optimizer update."""
     loss_and_grads = jax.value_and_grad(spec.jax_loss)
+    update = _jax_update(spec)
 
     @jax.jit
-    def train_step(params, velocity, inputs, target):
+    def train_step(params, opt_state, step, inputs, target):
         loss, grads = loss_and_grads(params, inputs, target)
-        if momentum:
-            # torch's first momentum buffer is the gradient itself: momentum * 0 + grad.
-            velocity = jax.tree.map(lambda v, g: momentum * v + g, velocity, grads)
-            grads = velocity
-        params = jax.tree.map(lambda p, g: p - lr * g, params, grads)
-        return params, velocity, loss
+        params, opt_state = update(params, opt_state, grads, step)
+        return params, opt_state, loss
 
     inputs, target = jnp.asarray(spec.inputs), jnp.asarray(spec.target)
     initial_params = {n: jnp.asarray(w) for n, w in spec.weights.items()}
-    zeros = {n: jnp.zeros_like(p) for n, p in initial_params.items()} if momentum else {}
-    state = {"params": initial_params, "velocity": zeros}
+    state = {"params": initial_params, "opt": _jax_state(spec, initial_params), "step": 0}
 
     def step():
-        state["params"], state["velocity"], loss = train_step(
-            state["params"], state["velocity"], inputs, target
+        state["step"] += 1
+        state["params"], state["opt"], loss = train_step(
+            state["params"], state["opt"], jnp.float32(state["step"]), inputs, target
         )
         return loss, state["params"]
 
