@@ -23,6 +23,7 @@ import numpy as np
 from .. import _dtype as dt
 from .. import _grad_mode
 from .._tensor import Tensor, from_array
+from . import _pointwise as pw
 from ._pointwise import STRICT_ROUNDING
 from .optimizer import Optimizer, _use_grad_for_differentiable
 
@@ -260,6 +261,30 @@ def check_betas(betas) -> None:
     for index in (0, 1):
         if not 0.0 <= betas[index] < 1.0:
             raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+
+
+def check_adam_family(lr, eps, betas, weight_decay) -> None:
+    """torch's constructor checks shared by Adam, AdamW, Adamax, NAdam and RAdam, in its order."""
+    check_lr(lr)
+    check_at_least_zero(eps, "epsilon")
+    check_betas(betas)
+    check_at_least_zero(weight_decay, "weight_decay")
+
+
+def apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor):
+    """(param, grad) after weight decay: decoupled shrinks the parameter, else grad += wd * p."""
+    if decay and decoupled:
+        return pw.mul(param, decay_factor), grad
+    if decay:
+        return param, pw.add(grad, param, weight_decay)
+    return param, grad
+
+
+def adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2):
+    """Adam's first and second moments, rounded as torch's lerp_ and mul_().addcmul_()."""
+    exp_avg = pw.lerp(state["exp_avg"], grad, one_minus_beta1)
+    exp_avg_sq = pw.addcmul(pw.mul(state["exp_avg_sq"], beta2), grad, grad, one_minus_beta2)
+    return exp_avg, exp_avg_sq
 
 
 def full_like_param(param, value) -> Tensor:

@@ -6,10 +6,10 @@ from .._tensor import Tensor
 from . import _pointwise as pw
 from ._stepper import (
     FusedOptimizer,
-    check_at_least_zero,
-    check_betas,
+    adam_moments,
+    apply_weight_decay,
+    check_adam_family,
     check_fused,
-    check_lr,
     f32_add,
     number,
     scalar_state,
@@ -52,10 +52,7 @@ class Adam(FusedOptimizer):
             raise ValueError(
                 "lr as a Tensor is not supported for capturable=False and foreach=True"
             )
-        check_lr(lr)
-        check_at_least_zero(eps, "epsilon")
-        check_betas(betas)
-        check_at_least_zero(weight_decay, "weight_decay")
+        check_adam_family(lr, eps, betas, weight_decay)
         _check_beta_types(betas, foreach, capturable)
         defaults = {
             "lr": lr,
@@ -111,12 +108,8 @@ class Adam(FusedOptimizer):
         weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
         bias_correction2_sqrt, eps, neg_step_size = coefficients[5:]
         grad = -grad if maximize else grad
-        if decay and decoupled:
-            param = pw.mul(param, decay_factor)
-        elif decay:
-            grad = pw.add(grad, param, weight_decay)
-        exp_avg = pw.lerp(state["exp_avg"], grad, one_minus_beta1)
-        exp_avg_sq = pw.addcmul(pw.mul(state["exp_avg_sq"], beta2), grad, grad, one_minus_beta2)
+        param, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        exp_avg, exp_avg_sq = adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2)
         new_state = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
         second = exp_avg_sq
         if amsgrad:

@@ -7,9 +7,7 @@ import jax.numpy as jnp
 from . import _pointwise as pw
 from ._stepper import (
     FusedOptimizer,
-    check_at_least_zero,
-    check_betas,
-    check_lr,
+    check_adam_family,
     f32_add,
     number,
     scalar_state,
@@ -42,10 +40,7 @@ class Adamax(FusedOptimizer):
         differentiable=False,
         capturable=False,
     ) -> None:
-        check_lr(lr)
-        check_at_least_zero(eps, "epsilon")
-        check_betas(betas)
-        check_at_least_zero(weight_decay, "weight_decay")
+        check_adam_family(lr, eps, betas, weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,

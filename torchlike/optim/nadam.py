@@ -5,9 +5,10 @@ from __future__ import annotations
 from . import _pointwise as pw
 from ._stepper import (
     FusedOptimizer,
+    adam_moments,
+    apply_weight_decay,
+    check_adam_family,
     check_at_least_zero,
-    check_betas,
-    check_lr,
     f32_add,
     f32_mul,
     number,
@@ -45,10 +46,7 @@ class NAdam(FusedOptimizer):
         capturable=False,
         differentiable=False,
     ) -> None:
-        check_lr(lr)
-        check_at_least_zero(eps, "epsilon")
-        check_betas(betas)
-        check_at_least_zero(weight_decay, "weight_decay")
+        check_adam_family(lr, eps, betas, weight_decay)
         check_at_least_zero(momentum_decay, "momentum_decay")
         defaults = {
             "lr": lr,
@@ -96,12 +94,8 @@ class NAdam(FusedOptimizer):
         weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
         bias_correction2, eps, grad_scale, avg_scale = coefficients[5:]
         grad = -grad if maximize else grad
-        if decay and decoupled:
-            param = pw.mul(param, decay_factor)
-        elif decay:
-            grad = pw.add(grad, param, weight_decay)
-        exp_avg = pw.lerp(state["exp_avg"], grad, one_minus_beta1)
-        exp_avg_sq = pw.addcmul(pw.mul(state["exp_avg_sq"], beta2), grad, grad, one_minus_beta2)
+        param, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        exp_avg, exp_avg_sq = adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2)
         denom = pw.add_scalar(pw.sqrt(pw.div_scalar(exp_avg_sq, bias_correction2)), eps)
         param = pw.addcdiv(param, grad, denom, grad_scale)
         param = pw.addcdiv(param, exp_avg, denom, avg_scale)

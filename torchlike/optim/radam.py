@@ -7,9 +7,9 @@ import jax.numpy as jnp
 from . import _pointwise as pw
 from ._stepper import (
     FusedOptimizer,
-    check_at_least_zero,
-    check_betas,
-    check_lr,
+    adam_moments,
+    apply_weight_decay,
+    check_adam_family,
     f32_add,
     number,
     scalar_state,
@@ -44,10 +44,7 @@ class RAdam(FusedOptimizer):
         capturable=False,
         differentiable=False,
     ) -> None:
-        check_lr(lr)
-        check_at_least_zero(eps, "epsilon")
-        check_betas(betas)
-        check_at_least_zero(weight_decay, "weight_decay")
+        check_adam_family(lr, eps, betas, weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -90,12 +87,8 @@ class RAdam(FusedOptimizer):
         weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
         bias_correction1, lr, bias_correction2_sqrt, eps, rect, rectified = coefficients[5:]
         grad = -grad if maximize else grad
-        if decay and decoupled:
-            param = pw.mul(param, decay_factor)
-        elif decay:
-            grad = pw.add(grad, param, weight_decay)
-        exp_avg = pw.lerp(state["exp_avg"], grad, one_minus_beta1)
-        exp_avg_sq = pw.addcmul(pw.mul(state["exp_avg_sq"], beta2), grad, grad, one_minus_beta2)
+        param, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        exp_avg, exp_avg_sq = adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2)
         scaled = pw.mul(pw.div_scalar(exp_avg, bias_correction1), lr)
         adaptive = pw.rdiv_scalar(bias_correction2_sqrt, pw.add_scalar(pw.sqrt(exp_avg_sq), eps))
         update = jnp.where(rectified > 0, pw.mul(pw.mul_tensor(scaled, adaptive), rect), scaled)
