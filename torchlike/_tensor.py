@@ -53,7 +53,13 @@ class Tensor:
 
     def _write(self, new_value) -> None:
         """Replace this tensor's elements in place (through to the base for a view)."""
-        new_value = jnp.broadcast_to(jnp.asarray(new_value, dtype=self._value.dtype), self.shape)
+        current = self._value
+        if not (
+            isinstance(new_value, jax.Array)
+            and new_value.dtype == current.dtype
+            and new_value.shape == current.shape
+        ):
+            new_value = jnp.broadcast_to(jnp.asarray(new_value, dtype=current.dtype), current.shape)
         storage = self._storage
         if self._view is None:
             storage.array = new_value
