@@ -157,6 +157,15 @@ def kaiming_normal_(
     return normal_(tensor, 0, std, generator)
 
 
+from ._init_structured import deprecated, dirac_, eye_, orthogonal_, sparse_  # noqa: E402
+
+uniform, normal, constant = deprecated(uniform_), deprecated(normal_), deprecated(constant_)
+eye, dirac, orthogonal, sparse = map(deprecated, (eye_, dirac_, orthogonal_, sparse_))
+xavier_uniform, xavier_normal = deprecated(xavier_uniform_), deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = deprecated(kaiming_uniform_), deprecated(kaiming_normal_)
+__all__ += ["dirac_", "eye_", "orthogonal_", "sparse_"]
+
+
 def __getattr__(name: str):
     raise AttributeError(
         f"module 'torch.nn.init' has no attribute '{name}' (torchlike does not implement "
