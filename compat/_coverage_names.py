@@ -331,7 +331,10 @@ class SourceIndex:
             if getattr(obj, "__name__", "") == "<lambda>":
                 self._sources[obj] = _lambda_source(obj)
             else:
-                text = inspect.getsource(obj)
+                try:
+                    text = inspect.getsource(obj)
+                except (OSError, TypeError):  # made at run time (type(...)): no source to read
+                    text = ""
                 start = re.search(r"^\s*(async\s+def|def|class)\b", text, re.M)
                 self._sources[obj] = text[start.start() if start else 0 :]  # no decorators
         return self._sources[obj]
