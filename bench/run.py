@@ -67,6 +67,9 @@ def _prepare(case, impl: str, settings: Settings, result: CaseResult):
     """Build one runner, time its first call and warm it up; None (and a reason) if it can't."""
     from bench.workloads._common import TORCH_COMPILE, Unavailable, time_call
 
+    if impl not in case.factories:
+        result.skipped[impl] = "n/a (not a training step; the case has no such variant)"
+        return None
     if impl == TORCH_COMPILE and settings.quick:
         result.skipped[impl] = "skipped in --quick (compiling takes seconds to minutes)"
         return None

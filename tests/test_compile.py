@@ -420,3 +420,17 @@ def test_reset_forgets_programs_and_counters():
     assert tl.compiler.counters["compiles"] == 0
     f(tl.ones(2))
     assert tl.compiler.counters["compiles"] == 1
+
+
+def test_layout_queries_on_views_work_while_tracing():
+    # is_contiguous/contiguous read a view's storage positions, which must stay concrete.
+    weight = tl.nn.Parameter(tl.arange(6.0).reshape(2, 3))
+
+    @tl.compile(fullgraph=True)
+    def packed():
+        view = weight.t()
+        return view.contiguous().sum() + float(view.is_contiguous()), view.storage_offset()
+
+    for _ in range(2):
+        total, offset = packed()
+        assert total.item() == 15.0 and offset == 0

@@ -7,6 +7,7 @@ once by pushing an array of flat indices through the same chain.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -42,7 +43,8 @@ class ViewChain:
         """For each element of the view, its flat position in the storage array."""
         if self._flat_index is None:
             positions = np.arange(int(np.prod(base_shape)), dtype=np.int64).reshape(base_shape)
-            self._flat_index = np.asarray(self.apply(jnp.asarray(positions)))
+            with jax.ensure_compile_time_eval():  # concrete even while torch.compile traces
+                self._flat_index = np.asarray(self.apply(jnp.asarray(positions)))
         return self._flat_index
 
     def scatter(self, base_array, view_value):
