@@ -140,15 +140,6 @@ def _rpow(self, other):
     return call(TABLE["pow_scalar_base"], (self,), {"base": other})
 
 
-def _logical_or_bitwise(bitwise, logical):
-    def operator(self, other):
-        if not _operand(other):
-            return NotImplemented
-        return call(TABLE[bitwise], (self, other), {})
-
-    return operator
-
-
 def _compare(name):
     row = TABLE[name]
 
