@@ -23,6 +23,7 @@ from ._dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
+from ._reduction import reduction_arg, warn_size_mismatch
 
 __all__ = [
     "alpha_dropout", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d",
@@ -33,8 +34,6 @@ __all__ = [
 
 # torch.nn.functional.convNd are torch.convNd themselves
 conv1d, conv2d, conv3d = (_OP_FUNCTIONS[f"conv{n}d"] for n in (1, 2, 3))
-
-_REDUCTIONS = ("none", "mean", "sum")
 
 
 # ----- activations -------------------------------------------------------------------------------
@@ -100,37 +99,6 @@ def _row(name: str, *args) -> Tensor:
 
 
 # ----- losses ------------------------------------------------------------------------------------
-def _legacy_get_string(size_average, reduce, stacklevel: int = 3) -> str:
-    """The reduction torch's deprecated size_average/reduce flags stand for (with its warning)."""
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(
-        f"size_average and reduce args will be deprecated, please use reduction='{legacy}' "
-        "instead.",
-        stacklevel=stacklevel,
-    )
-    return legacy
-
-
-def _reduction_arg(size_average, reduce, reduction: str) -> str:
-    if size_average is not None or reduce is not None:
-        return _legacy_get_string(size_average, reduce, stacklevel=4)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
-    if target.size() != input.size():
-        warnings.warn(
-            f"Using a target size ({target.size()}) that is different to the input size "
-            f"({input.size()}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
-        )
-
-
 def _weighted(errors: Tensor, input: Tensor, weight: Tensor, reduction: str) -> Tensor:
     if weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
@@ -142,8 +110,8 @@ def _weighted(errors: Tensor, input: Tensor, weight: Tensor, reduction: str) -> 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """torch.nn.functional.mse_loss."""
-    _warn_size_mismatch(input, target)
-    reduction = _reduction_arg(size_average, reduce, reduction)
+    warn_size_mismatch(input, target)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if weight is not None:
         return _weighted((input - target).pow(2), input, weight, reduction)
     return _row("mse_loss", input, target, reduction)
@@ -151,8 +119,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """torch.nn.functional.l1_loss: |input - target|, reduced (Sub, Abs, Mean/Sum like torch)."""
-    _warn_size_mismatch(input, target)
-    reduction = _reduction_arg(size_average, reduce, reduction)
+    warn_size_mismatch(input, target)
+    reduction = reduction_arg(size_average, reduce, reduction)
     errors = (input - target).abs()
     if weight is not None:
         return _weighted(errors, input, weight, reduction)
@@ -190,7 +158,7 @@ def nll_loss(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
 ):
     """torch.nn.functional.nll_loss: -input[target], weighted and reduced."""
-    reduction = _reduction_arg(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     _check_nll_args(input, target, weight, ignore_index)
     if input.dim() in (1, 2, 4):
         return _row("nll_loss", input, target, weight, reduction, ignore_index)
@@ -219,7 +187,7 @@ def cross_entropy(
     label_smoothing=0.0,
 ):
     """torch.nn.functional.cross_entropy: log_softmax over the class dim, then nll_loss."""
-    reduction = _reduction_arg(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     class_dim = 0 if input.dim() == 1 else 1
     if target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)

@@ -16,6 +16,7 @@ from ..._ops.creation import zeros_like
 from ..._ops.dispatch import call
 from ..._ops.registry import TABLE
 from ..._tensor import Tensor
+from .._reduction import reduction_arg, warn_size_mismatch
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
@@ -24,12 +25,6 @@ __all__ = [
     "poisson_nll_loss", "smooth_l1_loss", "soft_margin_loss",
     "triplet_margin_loss",
 ]  # fmt: skip
-
-
-def _reduction(size_average, reduce, reduction: str) -> str:
-    from ..functional import _reduction_arg
-
-    return _reduction_arg(size_average, reduce, reduction)
 
 
 def _where(condition: Tensor, input: Tensor, other: Tensor) -> Tensor:
@@ -42,16 +37,6 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
-    if target.size() != input.size():
-        warnings.warn(
-            f"Using a target size ({target.size()}) that is different to the input size "
-            f"({input.size()}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
-        )
-
-
 def _broadcast(input: Tensor, target: Tensor):
     if input.shape == target.shape:
         return input, target
@@ -62,8 +47,8 @@ def _broadcast(input: Tensor, target: Tensor):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """torch.nn.functional.smooth_l1_loss."""
-    _warn_size_mismatch(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
+    warn_size_mismatch(input, target)
+    reduction = reduction_arg(size_average, reduce, reduction)
     input, target = _broadcast(input, target)
     if beta == 0.0:  # torch takes the l1 path, which shows as Abs/Mean nodes
         return _reduce((input - target).abs(), reduction)
@@ -72,8 +57,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """torch.nn.functional.huber_loss."""
-    _warn_size_mismatch(input, target)
-    reduction = _reduction(None, None, reduction)
+    warn_size_mismatch(input, target)
+    reduction = reduction_arg(None, None, reduction)
     input, target = _broadcast(input, target)
     if weight is None:
         return call(TABLE["huber_loss"], (input, target, reduction, delta), {})
@@ -88,7 +73,7 @@ def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
     """torch.nn.functional.binary_cross_entropy."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if target.size() != input.size():
         raise ValueError(
             f"Using a target size ({target.size()}) that is different to the input size "
@@ -106,7 +91,7 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
     """torch.nn.functional.binary_cross_entropy_with_logits."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if target.size() != input.size():
         raise ValueError(
             f"Target size ({target.size()}) must be the same as input size ({input.size()})"
@@ -117,14 +102,14 @@ def binary_cross_entropy_with_logits(
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """torch.nn.functional.soft_margin_loss: log(1 + exp(-target * input))."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     return call(TABLE["soft_margin_loss"], (input, target, reduction), {})
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """torch.nn.functional.kl_div: target * (log(target) - input), input in log space."""
     if size_average is not None or reduce is not None:
-        reduction = _reduction(size_average, reduce, reduction)
+        reduction = reduction_arg(size_average, reduce, reduction)
     elif reduction == "mean":
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support "
@@ -134,7 +119,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             stacklevel=2,
         )
     elif reduction != "batchmean":
-        reduction = _reduction(None, None, reduction)
+        reduction = reduction_arg(None, None, reduction)
     if log_target:
         losses = target.exp() * (target - input)
     else:
@@ -149,7 +134,7 @@ def margin_ranking_loss(
     input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"
 ):
     """torch.nn.functional.margin_ranking_loss: max(0, -target * (input1 - input2) + margin)."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -163,7 +148,7 @@ def cosine_embedding_loss(
 ):
     """torch.nn.functional.cosine_embedding_loss: 1 - cos for target 1, max(0, cos - margin)
     for target -1."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     _check_cosine_embedding(input1, input2, target)
     dim = input1.dim() - 1
     epsilon = 1e-12  # torch's guard against zero-length vectors
@@ -201,7 +186,7 @@ def triplet_margin_loss(
     reduction="mean",
 ):
     """torch.nn.functional.triplet_margin_loss: max(0, d(a, p) - d(a, n) + margin)."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.dim(), positive.dim(), negative.dim())
@@ -228,7 +213,7 @@ def hinge_embedding_loss(
 ):
     """torch.nn.functional.hinge_embedding_loss: input for target 1, max(0, margin - input)
     for target -1."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     zeros = zeros_like(input)
     margin_clamp = (margin - input).clamp_min(0)
     output_margin = _where(target != 1, margin_clamp, zeros)
@@ -247,7 +232,7 @@ def poisson_nll_loss(
     reduction="mean",
 ):
     """torch.nn.functional.poisson_nll_loss."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if log_input:
         losses = input.exp() - target * input
     else:
@@ -292,7 +277,7 @@ def multilabel_soft_margin_loss(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
     """torch.nn.functional.multilabel_soft_margin_loss."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     log_sigmoid = TABLE["log_sigmoid"]
     positive = call(log_sigmoid, (input,), {})
     negative = call(log_sigmoid, (-input,), {})
@@ -321,7 +306,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                       reduce=None, reduction="mean"):  # fmt: skip
     """torch.nn.functional.multi_margin_loss: sum over other classes of the hinge
     max(0, margin - x[y] + x[j])^p, over the number of classes."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
@@ -335,7 +320,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """torch.nn.functional.multilabel_margin_loss: hinge between each listed label and every
     unlisted class (labels end at the first -1)."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = reduction_arg(size_average, reduce, reduction)
     classes = input.shape[-1] if input.dim() else 1
     _check_labels(target, -1, classes, "argument #2 'target' is out of range")
     return call(TABLE["multilabel_margin_loss"], (input, target, reduction), {})

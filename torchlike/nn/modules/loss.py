@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from .._reduction import legacy_get_string
 from .module import Module
 
 __all__ = [
@@ -19,7 +20,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._legacy_get_string(size_average, reduce)
+            reduction = legacy_get_string(size_average, reduce)
         self.reduction = reduction
 
 
