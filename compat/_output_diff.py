@@ -66,12 +66,12 @@ def run_python(
     return ScriptRun(command, completed.returncode, completed.stdout, completed.stderr)
 
 
-def run_with_torch(script: Path, *args: str) -> ScriptRun:
+def run_with_torch(script: Path, *args: str, env: dict[str, str] | None = None) -> ScriptRun:
     """Run `python SCRIPT ARGS`, which imports the real torch."""
-    return run_python([str(script.relative_to(REPO_ROOT)), *args])
+    return run_python([str(script.relative_to(REPO_ROOT)), *args], extra_env=env)
 
 
-def run_with_torchlike(script: Path, *args: str) -> ScriptRun:
+def run_with_torchlike(script: Path, *args: str, env: dict[str, str] | None = None) -> ScriptRun:
     """Run `python -m torchlike SCRIPT ARGS`, with an importable real torch turned into an error."""
     with tempfile.TemporaryDirectory() as poison_dir:
         (Path(poison_dir) / "torch").mkdir()
@@ -79,7 +79,7 @@ def run_with_torchlike(script: Path, *args: str) -> ScriptRun:
         search_path = [str(REPO_ROOT), poison_dir, os.environ.get("PYTHONPATH")]
         return run_python(
             ["-m", "torchlike", str(script.relative_to(REPO_ROOT)), *args],
-            extra_env={"PYTHONPATH": os.pathsep.join(filter(None, search_path))},
+            extra_env={**(env or {}), "PYTHONPATH": os.pathsep.join(filter(None, search_path))},
         )
 
 

@@ -547,6 +547,20 @@ for _name in ("outer", "ger"):
         dtypes=NUMERIC, out=True)  # fmt: skip
 add("addmm", lambda m: [S(m(2, 4), m(2, 3), m(3, 4)), S(m(4), m(2, 3), m(3, 4), beta=0.5, alpha=2),
                         S(m(), m(2, 3), m(3, 4))], dtypes=NUMERIC, out=True)  # fmt: skip
+
+
+def _linear_exact_call(lib, bias, input, weight):
+    """F.linear; on torchlike the opt-in exact-order addmm row, emulating two torch threads."""
+    if lib.__name__ == "torch":
+        return lib.nn.functional.linear(input, weight, bias)
+    from torchlike._ops.dispatch import call as call_row
+    from torchlike._ops.registry import TABLE
+
+    return call_row(TABLE["_linear_addmm_exact"], (bias, input, weight.t()), {"threads": 2})
+
+
+add("_linear_addmm_exact", lambda m: [S(m(5), m(3, 7), m(5, 7)), S(m(16), m(4, 24), m(16, 24))],
+    call=_linear_exact_call, internal=True, dtypes=("float32", "float64"))  # fmt: skip
 add("baddbmm", lambda m: [S(m(2, 2, 4), m(2, 2, 3), m(2, 3, 4)),
                           S(m(2, 4), m(2, 2, 3), m(2, 3, 4), beta=0.5, alpha=2)],
     dtypes=NUMERIC, out=True)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from . import exact_matmul
 from .reduction import type_word
 from .registry import PROMOTE_BINARY, op
 
@@ -154,6 +155,13 @@ op("ger", grad_fn="MulBackward0", tensors=("input", "vec2"), promote=PROMOTE_BIN
 @op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _scaled_sum(input, mm.impl(mat1, mat2), beta, alpha)
+
+
+@op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), function=False, method=False,
+    aten="aten::addmm")  # fmt: skip
+def _linear_addmm_exact(input, mat1, mat2, *, threads):
+    """F.linear's addmm(bias, input, weight.t()) summed in torch's CPU order (opt-in mode)."""
+    return exact_matmul.addmm(input, mat1, mat2, False, True, threads)
 
 
 @op(grad_fn="BaddbmmBackward0", tensors=("input", "batch1", "batch2"), inplace=True)

@@ -12,6 +12,7 @@ import jax
 
 from .. import _dtype as dt
 from .._ops import FUNCTIONS as _OP_FUNCTIONS
+from .._ops import exact_matmul
 from .._ops.dispatch import call
 from .._ops.registry import TABLE
 from .._tensor import Tensor
@@ -86,11 +87,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is None:
         return input.matmul(weight.t())
     if input.dim() == 2:
-        return bias.addmm(input, weight.t())
+        return _addmm_linear(bias, input, weight)
     # Other ranks: flatten the batch dims, one addmm, view back (ViewBackward0, like torch).
     flat = input.reshape(-1, input.shape[-1]) if input.dim() != 1 else input.view(1, -1)
-    out = bias.addmm(flat, weight.t())
+    out = _addmm_linear(bias, flat, weight)
     return out.view(*input.shape[:-1], weight.shape[0])
+
+
+def _addmm_linear(bias: Tensor, input: Tensor, weight: Tensor) -> Tensor:
+    """bias.addmm(input, weight.t()), in torch's CPU summation order when TORCHLIKE_EXACT_MATMUL
+    asks for it (torchlike/_ops/exact_matmul.py)."""
+    threads = exact_matmul.emulated_threads()
+    if threads is None:
+        return bias.addmm(input, weight.t())
+    return call(TABLE["_linear_addmm_exact"], (bias, input, weight.t()), {"threads": threads})
 
 
 def _row(name: str, *args) -> Tensor:
