@@ -204,6 +204,18 @@ add("div_scalar", lambda m: [S(m(2, 3), 2), S(m(), 0.5), S(m(0, 3), 3)], dtypes=
 add("true_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("remainder", binary(nonzero=True), dtypes=NUMERIC, out=True)
+
+
+def reflected_samples(m: Maker):
+    d = m.within(-3, 3, nonzero=True)
+    return [S(d(2, 3), 5), S(d(2, 3), -2.5), S(d(), 3), S(d(0, 3), 2), S(d(2, 3), True)]
+
+
+_INT_ZERO = (E(RuntimeError, np.array([0, 2]), 5, message=True),)
+add("rfloordiv", reflected_samples, call=lambda lib, x, number: number // x, dtypes=NUMERIC,
+    internal=True, errors=_INT_ZERO)  # fmt: skip
+add("rremainder", reflected_samples, call=lambda lib, x, number: number % x, dtypes=NUMERIC,
+    internal=True, errors=_INT_ZERO)  # fmt: skip
 add("fmod", binary(nonzero=True), dtypes=NUMERIC, out=True)
 add("atan2", binary(scalar=False), dtypes=NUMERIC, out=True)
 for _name in ("maximum", "minimum", "fmax", "fmin"):
@@ -427,7 +439,11 @@ add("reshape", lambda m: [S(m(2, 3), (3, 2)), S(m(2, 3), (-1,)), S(m(), (1, 1)),
     E(RuntimeError, f32(2, 3), (4,), message=True),))  # fmt: skip
 add("flatten", lambda m: [S(m(2, 3, 4)), S(m(2, 3, 4), 1), S(m(2, 3, 4), 0, 1), S(m()),
                           S(m(2, 3), -1)], dtypes=NUMERIC)  # fmt: skip
-add("unflatten", lambda m: [S(m(2, 6), 1, (2, 3)), S(m(6), 0, (-1, 2))], dtypes=NUMERIC)
+add("unflatten", lambda m: [S(m(2, 6), 1, (2, 3)), S(m(6), 0, (-1, 2))], dtypes=NUMERIC,
+    errors=(E(RuntimeError, f32(2, 6), 1, (4, 2), message=True),
+            E(RuntimeError, f32(2, 6), -1, (-1, 4), message=True),
+            E(RuntimeError, f32(2, 6), 1, (), message=True),
+            E(RuntimeError, f32(2, 6), 1, (-1, -1))))  # fmt: skip
 add("squeeze", lambda m: [S(m(2, 1, 3)), S(m(2, 1, 3), 1), S(m(2, 1, 3), 0), S(m(1, 3, 1), (0, 2)),
                           S(m())], dtypes=NUMERIC)  # fmt: skip
 add("unsqueeze", lambda m: [S(m(2, 3), 0), S(m(2, 3), -1), S(m(), 0)], dtypes=NUMERIC,
@@ -546,7 +562,13 @@ for _name in ("outer", "ger"):
     add(_name, lambda m: [S(m(3), m(2)), S(m(0), m(2)), S(m(3), m.of("float64", 2))],
         dtypes=NUMERIC, out=True)  # fmt: skip
 add("addmm", lambda m: [S(m(2, 4), m(2, 3), m(3, 4)), S(m(4), m(2, 3), m(3, 4), beta=0.5, alpha=2),
-                        S(m(), m(2, 3), m(3, 4))], dtypes=NUMERIC, out=True)  # fmt: skip
+                        S(m(), m(2, 3), m(3, 4))], dtypes=NUMERIC, out=True, errors=(
+    E(RuntimeError, f32(3), f32(2, 3), f32(3, 4), message=True),
+    E(RuntimeError, f32(2, 2, 4), f32(2, 3), f32(3, 4), message=True),
+    E(RuntimeError, f32(5, 4), f32(2, 3), f32(3, 4), message=True),
+    E(RuntimeError, f32(4), f32(3), f32(3, 4), message=True),
+    E(RuntimeError, f32(4), f32(2, 3, 1), f32(3, 4), message=True),
+    E(RuntimeError, f32(4), f32(2, 3), f32(4, 4), message=True)))  # fmt: skip
 
 
 def _linear_exact_call(lib, bias, input, weight):

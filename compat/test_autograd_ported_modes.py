@@ -323,10 +323,7 @@ def detach__port_of_TestAutograd_test_detach(t):
     return flags, x.grad, y.grad
 
 
-@port(
-    xfail="detach() of a view keeps ._base pointing at the viewed tensor; torch's detach() "
-    "result has _base None (torchlike/_tensor.py Tensor.detach / _base)"
-)
+@port
 def detach_base__port_of_TestAutograd_test_detach_base(t):
     x = data(t, 10, 10, requires_grad=True)
     view = x.narrow(0, 1, 4)

@@ -24,25 +24,15 @@ GRAD_TOL_FACTOR = 10.0
 # torch.ger's out= form warns that ger is deprecated on every call
 pytestmark = pytest.mark.filterwarnings("ignore:torch.ger is deprecated:UserWarning")
 
-# Cases that fail because of code outside the op rows (reported, with a reproduction).
-_OUT_OVERLOADS = "generated torch.<name> accepts out= for overloads where torch has none"
-_WRAPPED_SCALAR = "reflected operators wrap the scalar in a tensor: an extra (None, 0) edge"
-
 
 def _known(kind: str, reason: str, *ids: str) -> dict[str, str]:
     return {f"{kind}[{case}]": reason for case in ids}
 
 
+# Cases that fail because of code outside the op rows (reported, with a reproduction).
 KNOWN_FAILURES: dict[str, str] = {
-    **_known("test_grad", "dispatch: a view row cannot return its input itself, as torch's "
-             "flatten does when nothing is flattened", "flatten-float64-sample4"),
     **_known("test_grad", "indexing.py: index_put with a bool mask index cannot be traced for its "
              "backward (jax NonConcreteBooleanIndexError)", "index_put-float64-sample1"),
-    **_known("test_variant", _OUT_OVERLOADS, "prod-out-float32-sample0",
-             "prod-out-float32-sample1", "prod-out-float32-sample5", "std-out-float32-sample6",
-             "var-out-float32-sample6", "sum-out-float32-sample0", "sum-out-float32-sample1",
-             "sum-out-float32-sample7", "where-out-float32-sample2"),
-    **_known("test_operator", _WRAPPED_SCALAR, "rfloordiv-float32", "rmod-float32"),
 }  # fmt: skip
 
 

@@ -21,6 +21,37 @@ class Storage:
         self.array = array
         self.version = 0
 
+    @property
+    def root(self) -> Storage:
+        """The storage that owns the array (itself; see DataStorage)."""
+        return self
+
+
+class DataStorage(Storage):
+    """Another storage's array under a version counter of its own: what `Tensor.data` sees.
+
+    torch's `.data` shares the elements but not the version counter, so writes through it
+    never trip autograd's saved-tensor checks and reads see every write through either side.
+    """
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: Storage):
+        self._root = root.root
+        self.version = 0
+
+    @property
+    def root(self) -> Storage:
+        return self._root
+
+    @property
+    def array(self):
+        return self._root.array
+
+    @array.setter
+    def array(self, value) -> None:
+        self._root.array = value
+
 
 class ViewChain:
     """How a view's value derives from its storage's array: a tuple of callables."""

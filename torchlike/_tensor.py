@@ -7,6 +7,7 @@ attached to this class when torchlike._ops is imported.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +16,7 @@ import numpy as np
 from . import _dtype as dt
 from ._device import _CPU, device, jax_device, torch_device_of
 from ._size import Size
-from ._storage import Storage, ViewChain
+from ._storage import DataStorage, Storage, ViewChain
 
 
 class ConcreteValueNeeded(RuntimeError):
@@ -30,7 +31,7 @@ class Tensor:
     """torch.Tensor backed by a jax.Array."""
 
     __slots__ = (
-        "_storage", "_view", "_cache", "_cache_version", "_base",
+        "_storage", "_view", "_cache", "_cache_version", "_cache_source", "_base",
         "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_accumulator",
         "_retains_grad", "_hooks", "_view_meta", "__dict__", "__weakref__",
     )  # fmt: skip
@@ -44,11 +45,15 @@ class Tensor:
     # ----- value and storage -------------------------------------------------------------
     @property
     def _value(self):
+        array = self._storage.array
         if self._view is None:
-            return self._storage.array
-        if self._cache_version != self._storage.version:
-            self._cache = self._view.apply(self._storage.array)
-            self._cache_version = self._storage.version
+            return array
+        # The cache holds for the storage array it was read from (arrays are immutable, and a
+        # write through any tensor on the storage, `.data` included, replaces the array).
+        source = self._cache_source
+        if source is None or source() is not array:
+            self._cache = self._view.apply(array)
+            self._cache_source = _source_ref(array)
         return self._cache
 
     def _write(self, new_value) -> None:
@@ -65,10 +70,8 @@ class Tensor:
             storage.array = new_value
         else:
             storage.array = self._view.scatter(storage.array, new_value)
-            self._cache = new_value
+            self._cache, self._cache_source = new_value, _source_ref(storage.array)
         storage.version += 1
-        if self._view is not None:
-            self._cache_version = storage.version
 
     @property
     def _version(self) -> int:
@@ -167,10 +170,10 @@ class Tensor:
         return bool(index.size == 0 or np.all(np.diff(index) == 1))
 
     def data_ptr(self) -> int:
-        return id(self._storage) + self.storage_offset() * self.element_size()
+        return id(self._storage.root) + self.storage_offset() * self.element_size()
 
     def untyped_storage(self):
-        return self._storage
+        return self._storage.root
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
@@ -297,17 +300,18 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return _alias(self)
+        return _alias(self, DataStorage(self._storage))
 
     @data.setter
     def data(self, other: Tensor) -> None:
         if not isinstance(other, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(other).__name__}")
-        self._storage, self._view = other._storage, other._view
-        self._cache, self._cache_version = other._cache, other._cache_version
+        if other._storage.root is not self._storage.root:  # same elements (`p.data -= x`): keep
+            self._storage = other._storage  # self's own version counter, as torch does
+        self._view, self._cache, self._cache_source = other._view, other._cache, other._cache_source
 
     def detach(self) -> Tensor:
-        return _alias(self)
+        return _alias(self, self._storage)
 
     def detach_(self) -> Tensor:
         if self._view_meta is not None:
@@ -537,6 +541,7 @@ def _init_from_array(tensor: Tensor, array, requires_grad: bool = False) -> None
     tensor._view = None
     tensor._cache = None
     tensor._cache_version = -1
+    tensor._cache_source = None
     tensor._base = None
     tensor._requires_grad = requires_grad
     tensor._grad_fn = None
@@ -563,19 +568,26 @@ def make_view(source: Tensor, step, value) -> Tensor:
     chain = source._view or ViewChain(())
     view._view = chain.then(step)
     view._cache = value
-    view._cache_version = source._storage.version
+    view._cache_source = _source_ref(source._storage.array)
     view._base = source._base if source._base is not None else source
     return view
 
 
-def _alias(source: Tensor) -> Tensor:
-    """Same storage and view, no autograd history (detach, .data)."""
+def _alias(source: Tensor, storage: Storage) -> Tensor:
+    """Same elements and view, no autograd history and no base (detach, .data)."""
     alias = object.__new__(Tensor)
     _init_from_array(alias, None)
-    alias._storage, alias._view = source._storage, source._view
-    alias._cache, alias._cache_version = source._cache, source._cache_version
-    alias._base = source._base if source._view is not None else source
+    alias._storage, alias._view = storage, source._view
+    alias._cache, alias._cache_source = source._cache, source._cache_source
     return alias
+
+
+def _source_ref(array):
+    """A weak reference to the storage array a view's cache was read from."""
+    try:
+        return weakref.ref(array)
+    except TypeError:  # not weakly referenceable: the cache is recomputed on the next read
+        return None
 
 
 def _host(tensor: Tensor) -> np.ndarray:

@@ -11,9 +11,11 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor
 from . import conv, conversion, creation, indexing, linalg, pointwise, reduction, shape  # noqa: F401
+from . import reflected, scatter_gather  # noqa: F401
 from . import activation, embedding, loss, normalization, padding, pooling, rnn, sorting  # noqa: F401
 from .dispatch import call
 from .inplace import call_inplace
+from .out_overloads import refuse_out
 from .registry import TABLE
 
 FUNCTIONS: dict = {}
@@ -21,6 +23,8 @@ FUNCTIONS: dict = {}
 
 def _function(row):
     def function(*args, out=None, **kwargs):
+        if out is not None:
+            refuse_out(row.name, args, kwargs)
         result = call(row, args, kwargs)
         return result if out is None else _write_out(out, result)
 
@@ -156,8 +160,9 @@ _OPERATORS = {
     "__sub__": _binary("sub"), "__rsub__": _rsub,
     "__mul__": _commutative("mul"), "__rmul__": _commutative("mul"),
     "__truediv__": _binary("div"), "__rtruediv__": _rtruediv,
-    "__floordiv__": _binary("floor_divide"), "__rfloordiv__": _binary("floor_divide", True),
-    "__mod__": _binary("remainder"), "__rmod__": _binary("remainder", True),
+    "__floordiv__": _binary("floor_divide"),
+    "__rfloordiv__": reflected.operator("floor_divide", "rfloordiv"),
+    "__mod__": _binary("remainder"), "__rmod__": reflected.operator("remainder", "rremainder"),
     "__pow__": _binary("pow"), "__rpow__": _rpow,
     "__matmul__": _binary("matmul"), "__rmatmul__": _binary("matmul", True),
     "__and__": _binary("bitwise_and"), "__rand__": _commutative("bitwise_and"),
@@ -257,13 +262,15 @@ _COMPOSED = {
     "multiply": Tensor.mul, "multiply_": Tensor.mul_, "subtract": Tensor.sub,
     "subtract_": Tensor.sub_, "divide": Tensor.div, "divide_": Tensor.div_,
     "greater_than": Tensor.gt, "less_than": Tensor.lt, "arctan2": Tensor.atan2,
+    "flatten": shape.flatten_or_self, "take_along_dim": scatter_gather.take_along_dim,
 }  # fmt: skip
 for _name, _fn in _COMPOSED.items():
     setattr(Tensor, _name, _fn)
 
 FUNCTIONS.update(
     clip=FUNCTIONS["clamp"], multiply=FUNCTIONS["mul"], subtract=FUNCTIONS["sub"],
-    divide=FUNCTIONS["div"], arctan2=FUNCTIONS["atan2"],
+    divide=FUNCTIONS["div"], arctan2=FUNCTIONS["atan2"], flatten=shape.flatten_or_self,
+    take_along_dim=scatter_gather.take_along_dim,
 )  # fmt: skip
 
 from .._missing import install_tensor_getattr  # noqa: E402

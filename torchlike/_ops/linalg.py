@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from . import exact_matmul
 from .reduction import type_word
 from .registry import PROMOTE_BINARY, op
+from .shape import expand
 
 _PAIR = dict(tensors=("input", "other"))
 
@@ -154,7 +155,12 @@ op("ger", grad_fn="MulBackward0", tensors=("input", "vec2"), promote=PROMOTE_BIN
 
 @op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    return _scaled_sum(input, mm.impl(mat1, mat2), beta, alpha)
+    for name, matrix in (("mat1", mat1), ("mat2", mat2)):
+        if matrix.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {matrix.ndim}-D tensor")
+    product = mm.impl(mat1, mat2)
+    expand.impl(input, *product.shape)  # torch's expand error for a bias of the wrong shape
+    return _scaled_sum(input, product, beta, alpha)
 
 
 @op(grad_fn="AddmmBackward0", tensors=("input", "mat1", "mat2"), function=False, method=False,

@@ -6,7 +6,8 @@ import math
 
 import jax.numpy as jnp
 
-from .pointwise import no_derivative
+from .._tensor import Tensor
+from . import dispatch
 from .reduction import axes
 from .registry import PROMOTE_BINARY, op
 
@@ -69,10 +70,32 @@ def flatten(input, start_dim=0, end_dim=-1):
     return jnp.reshape(input, shape)
 
 
+def flatten_or_self(input, start_dim=0, end_dim=-1):
+    """torch.flatten / Tensor.flatten: the input itself when no dimensions are merged."""
+    if isinstance(input, Tensor) and input.ndim:
+        if _dim(start_dim, input.ndim) == _dim(end_dim, input.ndim):
+            return input
+    return dispatch.call(flatten, (input, start_dim, end_dim), {})
+
+
+flatten_or_self.__name__ = flatten_or_self.__qualname__ = "flatten"
+
+
 @op(grad_fn="ViewBackward0", view=True)
 def unflatten(input, dim, sizes):
     axis = _dim(dim, input.ndim)
-    sizes = infer_shape(tuple(sizes), input.shape[axis])
+    sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = infer_shape(sizes, input.shape[axis])
+    except RuntimeError as error:
+        if sizes.count(-1) > 1:
+            raise
+        raise RuntimeError(
+            f"unflatten: Provided sizes [{_join(sizes)}] don't multiply up to the size of dim "
+            f"{axis} ({input.shape[axis]}) in the input tensor"
+        ) from error
     return jnp.reshape(input, input.shape[:axis] + sizes + input.shape[axis + 1 :])
 
 
@@ -330,88 +353,3 @@ def tril(input, diagonal=0):
 @op(grad_fn="TriuBackward0", inplace=True)
 def triu(input, diagonal=0):
     return jnp.triu(input, diagonal)
-
-
-def _index_dtype_check(index, name):
-    if index.dtype != jnp.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-
-
-@op(grad_fn="GatherBackward0")
-def gather(input, dim, index, *, sparse_grad=False):
-    _index_dtype_check(index, "gather")
-    axis = _dim(dim, input.ndim)
-    return jnp.take_along_axis(input, index, axis=axis, mode="clip")
-
-
-def _scatter_positions(index, axis):
-    grids = jnp.meshgrid(*[jnp.arange(s) for s in index.shape], indexing="ij")
-    grids[axis] = index
-    return tuple(grids)
-
-
-_SCATTER_BLOCKED = no_derivative("aten::scatter")
-
-
-def _scatter_name(args, kwargs):
-    if kwargs.get("reduce") is not None:  # torch has no derivative for scatter's reduce forms
-        return "NotImplemented"
-    src = args[3] if len(args) > 3 else kwargs.get("src", kwargs.get("value"))
-    return "ScatterBackward0" if hasattr(src, "shape") else "ScatterBackward1"
-
-
-@op(grad_fn=_scatter_name, inplace=True)
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    axis = _dim(dim, input.ndim)
-    src = value if src is None else src
-    pos = _scatter_positions(index, axis)
-    if hasattr(src, "shape"):
-        src = src[tuple(slice(0, s) for s in index.shape)].astype(input.dtype)
-    else:
-        src = jnp.asarray(src, input.dtype)
-    if reduce is None:
-        return input.at[pos].set(src)
-    if reduce == "add":
-        return _SCATTER_BLOCKED(input.at[pos].add(src))
-    if reduce == "multiply":
-        return _SCATTER_BLOCKED(input.at[pos].multiply(src))
-    raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
-
-
-@op(grad_fn="ScatterAddBackward0", inplace=True)
-def scatter_add(input, dim, index, src):
-    axis = _dim(dim, input.ndim)
-    src = src[tuple(slice(0, s) for s in index.shape)]
-    return input.at[_scatter_positions(index, axis)].add(src.astype(input.dtype))
-
-
-@op(grad_fn="IndexSelectBackward0")
-def index_select(input, dim, index):
-    axis = _dim(dim, input.ndim)
-    if index.ndim > 1:
-        raise IndexError("index_select(): Index is supposed to be a vector")
-    return jnp.take(input, index.reshape(-1), axis=axis)
-
-
-@op(grad_fn="IndexAddBackward0", inplace=True)
-def index_add(input, dim, index, source, *, alpha=1):
-    axis = _dim(dim, input.ndim)
-    where = (slice(None),) * axis + (index,)
-    return input.at[where].add((source * alpha).astype(input.dtype))
-
-
-@op(grad_fn="IndexFillBackward0", inplace=True)
-def index_fill(input, dim, index, value):
-    axis = _dim(dim, input.ndim)
-    return input.at[(slice(None),) * axis + (index,)].set(jnp.asarray(value, input.dtype))
-
-
-@op(grad_fn="IndexCopyBackward0", inplace=True)
-def index_copy(input, dim, index, source):
-    axis = _dim(dim, input.ndim)
-    return input.at[(slice(None),) * axis + (index,)].set(source.astype(input.dtype))
-
-
-@op(grad_fn="TakeBackward0", tensors=("input", "index"))
-def take(input, index):
-    return jnp.take(input.reshape(-1), index)
