@@ -3,6 +3,8 @@
 `import torchlike as torch` gives torch's tensors, autograd, nn and optim computed by JAX.
 """
 
+import gc as _gc
+
 import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)  # torch's int64/float64 need JAX's 64-bit types
@@ -74,3 +76,8 @@ long = int64
 chalf = complex32
 
 __getattr__ = _module_getattr("torch")
+
+# The modules just imported (torchlike, JAX, numpy) live as long as the process: move them out
+# of the cyclic collector's sight so its full collections, which an eager loop of small ops
+# triggers often, do not rescan them each time.
+_gc.freeze()

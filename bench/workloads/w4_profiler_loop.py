@@ -38,11 +38,13 @@ def _data():
 
 
 def _backward_compiles() -> int | None:
-    """torchlike's count of compiled backward kernels, where the engine keeps one."""
+    """torchlike's count of backward compilations (per-node kernels and graph segments)."""
     from torchlike._autograd import engine
 
     stats = getattr(engine, "stats", None)
-    return None if stats is None else stats.get("kernel_compiles")
+    if stats is None:
+        return None
+    return stats.get("kernel_compiles", 0) + stats.get("segment_compiles", 0)
 
 
 def torch_api_runner(impl: str, n_ops: int) -> Runner:
@@ -80,8 +82,10 @@ def torch_api_runner(impl: str, n_ops: int) -> Runner:
         if counts["start"] is None:
             return {}
         return {
-            "backward kernel compiles, first iteration": counts["after_first"] - counts["start"],
-            "backward kernel compiles, all later iterations": (
+            "backward compiles (kernels, segments), first iteration": (
+                counts["after_first"] - counts["start"]
+            ),
+            "backward compiles (kernels, segments), all later iterations": (
                 _backward_compiles() - counts["after_first"]
             ),
         }

@@ -4,7 +4,8 @@ Each op node's backward is a jitted VJP kernel cached by (function key, input av
 which inputs and outputs are differentiable), so a repeated op costs one cached call.
 With create_graph=True the backward of each node is itself dispatched as an op, so it is
 recorded and can be differentiated again. A graph seen again with the same signature runs
-as one compiled function instead (compiled.py), unless it needs Python between nodes.
+as one compiled function instead (compiled.py), unless it needs Python between nodes; in a
+graph too large for that, runs of plain nodes become small compiled segments (segments.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
-from . import compiled, saved
+from . import compiled, saved, segments
 from .graph import AccumulateGrad, OpNode
-from .kernels import as_array, as_tensor, concrete, kernel_for, kernel_key, stats, vjp_facts, zeros
+from .kernels import as_array, as_tensor, concrete, entry_of, stats, vjp_facts, zeros
 from .recorded import node_vjp_recorded
 
 log_compiles = compiled.log_compiles  # engine.log_compiles(True): one line per graph compile
@@ -27,21 +28,26 @@ def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
     """Gradients for each input edge of `node` given gradients for each of its outputs."""
     if node.primals is None:  # released after a backward: the saved values are gone
         raise RuntimeError(saved.SECOND_BACKWARD)
-    full_key = kernel_key(node)
-    reads, passthrough = vjp_facts(node, full_key, create_graph)
-    used = reads if node.saves == "inputs" else ()
-    saved.check_versions(node, used)
+    entry = entry_of(node)
+    reads, passthrough = vjp_facts(node, entry.key, create_graph)
+    saved.check_versions(node, reads if node.saves == "inputs" else ())
     if create_graph:
         return node_vjp_recorded(node, grads, reads, passthrough)
-    cotangents = [
-        as_array(grads[i]).astype(node.out_avals[i][1])
-        if grads[i] is not None
-        else zeros(node.out_avals[i])
-        for i in node.diff_outputs
-    ]
-    diff_grads = kernel_for(node, full_key)(concrete(node.primals), cotangents)
-    result = [None] * len(node.primals)
-    for i, g in zip(node.diff_inputs, diff_grads):
+    out_avals = node.out_avals
+    cotangents = []
+    for i in node.diff_outputs:
+        grad = grads[i]
+        if grad is None:
+            cotangents.append(zeros(out_avals[i]))
+            continue
+        grad = as_array(grad)
+        dtype = out_avals[i][1]
+        if grad.dtype != dtype or getattr(grad, "weak_type", True):
+            grad = grad.astype(dtype)
+        cotangents.append(grad)
+    primals = concrete(node.primals) if node.freed else node.primals
+    result = [None] * len(primals)
+    for i, g in zip(node.diff_inputs, entry.kernel(primals, cotangents)):
         result[i] = g
     return [result[i] for i in node.edges]
 
@@ -57,38 +63,41 @@ def _add(a, b, create_graph):
 
 
 def _collect(roots):
-    """Dependency counts of every node reachable from the root edges."""
+    """Dependency counts of every node reachable from the root edges, and the reachable set."""
     deps: dict = {}
-    stack = [node for node, _ in roots if node is not None]
-    seen = set()
+    roots_seen = {node for node, _ in roots if node is not None}
+    stack = list(roots_seen)
     while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for child, _ in node.next_functions:
-            if child is not None:
-                deps[child] = deps.get(child, 0) + 1
-                stack.append(child)
-    return deps, seen
+        for child, _ in stack.pop().next_functions:
+            if child is None:
+                continue
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
+                if child not in roots_seen:
+                    stack.append(child)
+    return deps, roots_seen.union(deps)
 
 
 def _reaches(nodes, targets):
-    """Nodes with a path down to some target node: the part of the graph to run."""
-    memo = {}
+    """Nodes with a path down to some target node: the part of the graph to run.
 
-    def visit(node):
-        if node in memo:
-            return memo[node]
-        memo[node] = False
-        children = [child for child, _ in node.next_functions if child is not None]
-        result = any(child in targets or visit(child) for child in children)
-        memo[node] = result
-        return result
-
+    Walks up from the targets through each node's consumers (no recursion: graphs get deep).
+    """
+    consumers: dict = {}
     for node in nodes:
-        visit(node)
-    return {n for n, ok in memo.items() if ok}
+        for child, _ in node.next_functions:
+            if child is not None:
+                consumers.setdefault(child, []).append(node)
+    result = set()
+    stack = [node for target in targets for node in consumers.get(target, ())]
+    while stack:
+        node = stack.pop()
+        if node not in result:
+            result.add(node)
+            stack.extend(consumers.get(node, ()))
+    return result
 
 
 class _Run:
@@ -112,14 +121,71 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
         if node is not None:
             buf = buffers.setdefault(node, {})
             buf[nr] = _add(buf.get(nr), grad, create_graph)
+    starts = {node: None for (node, _), _g in roots if node and not deps.get(node)}
     if capture is None and accumulate and _may_compile(create_graph):
         root_nodes = [node for (node, _), _g in roots if node is not None]
         replayed = compiled.try_replay(
             root_nodes, deps, nodes, buffers, retain_graph, accumulate_into, _release
         )
-        if replayed:
-            return [], nodes
+        stats["per_node_runs"] += not replayed
+        if not replayed:
+            _run_plain(starts, deps, buffers, _Run(retain_graph, False, None, True), len(nodes))
+        return [], nodes
     stats["per_node_runs"] += 1
+    return _run_general(starts, deps, nodes, buffers, _Run(retain_graph, create_graph, capture,
+                                                          accumulate))  # fmt: skip
+
+
+def _run_plain(starts, deps, buffers, run: _Run, n_nodes: int) -> None:
+    """backward() without inputs=, create_graph or anomaly mode: every node runs, in order.
+
+    In a large graph, runs of plain nodes go to a segments.Chunk (compiled when they repeat).
+    """
+    chunk = None
+    if segments.wanted(n_nodes):
+        chunk = segments.Chunk(buffers, run.retain_graph, lambda n: _run_one(n, buffers, run),
+                               _release)  # fmt: skip
+    # A start has no consumer in the graph; every other node is pushed once, when its last
+    # consumer has been popped.
+    ready = [(-node._seq, id(node), node) for node in starts]
+    heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
+    add = None if chunk is None else chunk.add
+    with _grad_mode.set_grad_enabled(False):
+        while ready:
+            node = pop(ready)[2]
+            if add is None:
+                _run_one(node, buffers, run)
+            elif not add(node):
+                chunk.flush()
+                _run_one(node, buffers, run)
+            for child, _ in node.next_functions:
+                if child is not None:
+                    left = deps[child] = deps[child] - 1
+                    if not left:
+                        push(ready, (-child._seq, id(child), child))
+        if chunk is not None:
+            chunk.flush()
+
+
+def _run_one(node, buffers: dict, run: _Run) -> None:
+    """Run one node on its waiting gradients and pass its results to its inputs' slots."""
+    outputs = _run_node(node, buffers.pop(node, None) or {}, run)
+    for (child, nr), grad in zip(node.next_functions, outputs):
+        if child is None or grad is None:
+            continue
+        buf = buffers.get(child)
+        if buf is None:
+            buffers[child] = {nr: grad}
+        else:
+            buf[nr] = _add(buf.get(nr), grad, run.create_graph)
+    if not run.retain_graph:
+        _release(node)
+
+
+def _run_general(starts, deps, nodes, buffers, run: _Run):
+    """The full engine: captures (autograd.grad, inputs=), create_graph, anomaly mode."""
+    capture = run.capture
     capture_index = {}
     if capture is not None:
         for k, edge in enumerate(capture):
@@ -127,31 +193,24 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
         wanted = _reaches(nodes, {edge[0] for edge in capture})
     else:
         wanted = nodes
-    run = _Run(retain_graph, create_graph, capture, accumulate)
     captured = [None] * (len(capture) if capture is not None else 0)
-
     # roots may name one node twice (two outputs of one op, or the same tensor): run it once
-    starts = {node: None for (node, _), _g in roots if node and not deps.get(node)}
     ready = [(-node._seq, id(node), node) for node in starts]
     heapq.heapify(ready)
-    queued = {item[2] for item in ready}
-    with _grad_mode.set_grad_enabled(create_graph):
+    queued = set(starts)
+    with _grad_mode.set_grad_enabled(run.create_graph):
         while ready:
             _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node, {})
-            for nr in list(grads):
-                for k in capture_index.get((node, nr), ()):
-                    captured[k] = _capture_hooks(node, nr, grads[nr], run)
+            if capture_index:
+                grads = buffers.get(node) or {}
+                for nr in list(grads):
+                    for k in capture_index.get((node, nr), ()):
+                        captured[k] = _capture_hooks(node, nr, grads[nr], run)
             if node in wanted:
                 run.executed.add(node)
-                outputs = _run_node(node, grads, run)
-                for (child, nr), grad in zip(node.next_functions, outputs):
-                    if child is None or grad is None:
-                        continue
-                    buf = buffers.setdefault(child, {})
-                    buf[nr] = _add(buf.get(nr), grad, create_graph)
-                if not retain_graph:
-                    _release(node)
+                _run_one(node, buffers, run)
+            else:
+                buffers.pop(node, None)
             for child, _ in node.next_functions:
                 if child is None:
                     continue
@@ -178,7 +237,7 @@ def _release(node) -> None:
         return
     if node.primals is None or node.freed:
         return
-    reads, _ = vjp_facts(node, kernel_key(node), True)
+    reads = entry_of(node).facts(node)[0]  # what a create_graph backward would read
     node.freed = True
     if reads or saved.saves_anything(node, reads if node.saves == "inputs" else ()):
         node.primals = None

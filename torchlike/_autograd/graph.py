@@ -47,8 +47,8 @@ class Node:
     def __init__(self, next_functions: tuple):
         self.next_functions = next_functions
         self._seq = next(_sequence)
-        self._hooks = []
-        self._pre_hooks = []
+        self._hooks = ()  # a list once a hook is registered (most nodes never get one)
+        self._pre_hooks = ()
         self._tensor_hooks = None  # output_nr -> hooks registered on non-leaf tensors
         self._retained = None  # output_nr -> tensor whose .grad backward fills (retain_grad)
         self._metadata = None
@@ -64,11 +64,15 @@ class Node:
 
     def register_hook(self, fn):
         """Node.register_hook: fn(grad_inputs, grad_outputs) runs after the node's backward."""
+        if not self._hooks:
+            self._hooks = []
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
         """Node.register_prehook: fn(grad_outputs) runs before the node's backward."""
+        if not self._pre_hooks:
+            self._pre_hooks = []
         self._pre_hooks.append(fn)
         return RemovableHandle(self._pre_hooks, fn)
 
@@ -85,7 +89,8 @@ class OpNode(Node):
     """A node recorded by an op: fn(*primals) -> outputs, differentiated by JAX on demand."""
 
     __slots__ = ("fn", "primals", "edges", "diff_inputs", "diff_outputs", "out_avals",
-                 "saves", "saved_inputs", "saved_output", "freed", "kernel_key")  # fmt: skip
+                 "saves", "saved_inputs", "saved_output", "freed", "kernel_key",
+                 "kernel_entry")  # fmt: skip
 
 
 class GradientEdge(NamedTuple):
@@ -99,12 +104,14 @@ class GradientEdge(NamedTuple):
 class AccumulateGrad(Node):
     """The node that adds an incoming gradient into a leaf's .grad."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "edge", "snapshot")
 
     def __init__(self, variable):
         super().__init__(())
         self.variable = variable
         self._seq = float("inf")
+        self.edge = (self, 0)  # the one edge into it, shared by every use of the leaf
+        self.snapshot = None  # the leaf's saved-input entry, shared while its version holds
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -141,7 +148,7 @@ def edge_of(tensor):
     if grad_fn is not None:
         return (grad_fn, tensor._output_nr)
     if tensor._requires_grad:
-        return (accumulator_of(tensor), 0)
+        return accumulator_of(tensor).edge
     return (None, 0)
 
 
@@ -152,48 +159,73 @@ def accumulator_of(tensor) -> AccumulateGrad:
     return acc
 
 
+_DIFFERENTIABLE: dict = {}  # numpy dtype -> whether gradients flow through it
+
+
 def _differentiable(dtype) -> bool:
-    return dtype.kind in "fc" or dtype == jnp.bfloat16
+    known = _DIFFERENTIABLE.get(dtype)
+    if known is None:
+        known = _DIFFERENTIABLE[dtype] = dtype.kind in "fc" or dtype == jnp.bfloat16
+    return known
 
 
-def _is_edge(row, leaf, tensor_cls, position: int) -> bool:
-    """Whether a leaf shows in next_functions: index, mask and condition tensors do not."""
-    if not isinstance(leaf, tensor_cls):
-        return row is None or row.scalar_edges
-    if row is None or leaf._value.dtype.kind not in "biu":
-        return True
-    # An integer or bool tensor is a graph input only where the op promotes it (x + int_t).
-    return row.promote is not None and position >= row.promote_skip
+_NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+_tensor_classes: list = []  # [Tensor], imported on first use (_tensor imports this package)
 
 
 def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     """Attach a new node computing `outputs` from `leaves` to the outputs as their grad_fn."""
-    from .._tensor import Tensor
+    if not _tensor_classes:
+        from .._tensor import Tensor
 
-    diff_outputs = tuple(i for i, t in enumerate(outputs) if _differentiable(t._value.dtype))
+        _tensor_classes.append(Tensor)
+    tensor_cls = _tensor_classes[0]
+    out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
+    diff_outputs = tuple([i for i, aval in enumerate(out_avals) if _differentiable(aval[1])])
     if row is not None and row.nondiff_outputs:
         diff_outputs = tuple(i for i in diff_outputs if i not in row.nondiff_outputs)
     if not diff_outputs:
         return None
-    edges = tuple(i for i, leaf in enumerate(leaves) if _is_edge(row, leaf, Tensor, i))
-    node = node_class(name)(
-        tuple(edge_of(leaves[i]) if isinstance(leaves[i], Tensor) else (None, 0) for i in edges)
-    )
-    node.edges = edges
+    edges, next_functions, diff_inputs = [], [], []
+    for i, leaf in enumerate(leaves):
+        if not isinstance(leaf, tensor_cls):
+            if row is None or row.scalar_edges:
+                edges.append(i)
+                next_functions.append(_NO_EDGE)
+            continue
+        dtype = arrays[i].dtype  # the leaf's own value: casts happen inside fn
+        if row is not None and dtype.kind in "biu":
+            # An integer or bool tensor is a graph input only where the op promotes it.
+            if row.promote is None or i < row.promote_skip:
+                continue
+        edges.append(i)
+        if leaf._view_meta is not None:  # a view's grad_fn may need regenerating
+            next_functions.append(edge_of(leaf))
+            requires_grad = leaf.requires_grad
+        elif leaf._grad_fn is not None:
+            next_functions.append((leaf._grad_fn, leaf._output_nr))
+            requires_grad = True
+        elif leaf._requires_grad:
+            next_functions.append(accumulator_of(leaf).edge)
+            requires_grad = True
+        else:
+            next_functions.append(_NO_EDGE)
+            requires_grad = False
+        if requires_grad and _differentiable(dtype):
+            diff_inputs.append(i)
+    node = node_class(name)(tuple(next_functions))
+    node.edges = tuple(edges)
     node.fn = fn
-    node.primals = list(arrays)
-    node.diff_inputs = tuple(
-        i for i, leaf in enumerate(leaves)
-        if i in edges and isinstance(leaf, Tensor) and leaf.requires_grad
-        and _differentiable(arrays[i].dtype)
-    )  # fmt: skip
+    node.primals = arrays if type(arrays) is list else list(arrays)
+    node.diff_inputs = tuple(diff_inputs)
     node.diff_outputs = diff_outputs
-    node.out_avals = [(t._value.shape, t._value.dtype) for t in outputs]
-    node.saves = saves or (row.saves if row is not None else "inputs")
-    node.saved_inputs = saved.snapshot_inputs(leaves) if node.saves == "inputs" else ()
-    node.saved_output = saved.snapshot_output(outputs[0]) if node.saves == "output" else None
+    node.out_avals = out_avals
+    node.saves = saves = saves or (row.saves if row is not None else "inputs")
+    node.saved_inputs = saved.snapshot_inputs(leaves) if saves == "inputs" else ()
+    node.saved_output = saved.snapshot_output(outputs[0]) if saves == "output" else None
     node.freed = False
     node.kernel_key = False  # computed by kernels.kernel_key on first use
+    node.kernel_entry = None  # kernels.entry_of
     if _grad_mode.anomaly["enabled"]:
         remember_forward_stack(node)
     for i in diff_outputs:

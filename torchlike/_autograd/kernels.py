@@ -7,6 +7,7 @@ cached call and no graph is replayed through an uncompiled jax.vjp over many ops
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 
 import jax
@@ -16,7 +17,6 @@ from . import saved
 from .graph import OpNode
 
 _KERNEL_LIMIT = 4096
-_kernels: OrderedDict = OrderedDict()
 stats = {"kernel_compiles": 0}
 # Per-node kernels and whole-graph replays compile without XLA fusion, so both give the same
 # bits: fused reductions and fused elementwise chains round differently from unfused ones.
@@ -51,25 +51,81 @@ def kernel_key(node: OpNode):
         return node.kernel_key
     key = getattr(node.fn, "key", None)
     if key is not None:
-        avals = tuple((a.shape, a.dtype) for a in node.primals)
+        avals = tuple([(a.shape, a.dtype) for a in node.primals])
         key = (key, avals, node.diff_inputs, node.diff_outputs)
     node.kernel_key = key
     return key
 
 
-def kernel_for(node: OpNode, full_key):
-    if full_key is None:
-        return vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
-    kernel = _kernels.get(full_key)
-    if kernel is None:
-        kernel = _Kernel(vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs))
-        stats["kernel_compiles"] += 1
-        _kernels[full_key] = kernel
-        if len(_kernels) > _KERNEL_LIMIT:
-            _kernels.popitem(last=False)
-    else:
-        _kernels.move_to_end(full_key)
-    return kernel
+class KernelEntry:
+    """One backward kernel: its key, a small id for signatures, the jitted VJP, what it reads.
+
+    Nodes with the same key share one entry; a node without a key gets its own (id None).
+    """
+
+    __slots__ = ("key", "id", "fn", "diff_inputs", "diff_outputs", "formula", "_kernel", "_facts")
+
+    def __init__(self, key, node: OpNode, entry_id):
+        self.key, self.id, self.fn = key, entry_id, node.fn
+        self.diff_inputs, self.diff_outputs = node.diff_inputs, node.diff_outputs
+        # A recorded backward (create_graph) reads all the primals it was given, as torch's
+        # derivative formulas mention them (pow(x, 0)); only its cotangents can drop out.
+        self.formula = getattr(node.fn, "formula_primals", None)
+        self._kernel = self._facts = None
+
+    def vjp(self):
+        """The pure VJP function (primals, cotangents) -> gradients of the differentiable inputs."""
+        return vjp_kernel(self.fn, self.diff_inputs, self.diff_outputs)
+
+    @property
+    def kernel(self):
+        kernel = self._kernel
+        if kernel is None:
+            if self.key is None:
+                return self.vjp()
+            kernel = self._kernel = _Kernel(self.vjp())
+            stats["kernel_compiles"] += 1
+        return kernel
+
+    def facts(self, node: OpNode) -> tuple:
+        """(primals the backward reads, pass-through gradients), as vjp_facts defines them."""
+        facts = self._facts
+        if facts is None:
+            reads, passthrough = saved.vjp_facts(node, self.key, self.vjp)
+            if self.formula:
+                reads = tuple(sorted(set(reads) | set(self.formula)))
+            facts = (reads, passthrough)
+            if self.key is not None:
+                self._facts = facts
+        return facts
+
+
+_entries: OrderedDict = OrderedDict()
+_entry_ids = itertools.count()
+
+
+def entry_of(node: OpNode) -> KernelEntry:
+    """The node's kernel entry, looked up once per node and kept on it."""
+    entry = node.kernel_entry
+    if entry is None:
+        key = kernel_key(node)
+        if key is None:
+            entry = KernelEntry(None, node, None)
+        else:
+            entry = _entries.get(key)
+            if entry is None:
+                entry = _entries[key] = KernelEntry(key, node, next(_entry_ids))
+                if len(_entries) > _KERNEL_LIMIT:
+                    _entries.popitem(last=False)
+            else:
+                _entries.move_to_end(key)
+        node.kernel_entry = entry
+    return entry
+
+
+def kernel_for(node: OpNode, full_key=None):
+    """The node's VJP kernel: jitted and cached when the node has a key, plain otherwise."""
+    return entry_of(node).kernel
 
 
 class _Kernel:
@@ -82,21 +138,23 @@ class _Kernel:
         self.nested = jax.jit(kernel)  # compiler options are allowed on top-level jits only
 
     def __call__(self, primals, cotangents):
-        traced = any(isinstance(a, jax.core.Tracer) for a in (*primals, *cotangents))
-        return (self.nested if traced else self.top_level)(primals, cotangents)
+        for array in primals:
+            if isinstance(array, _Tracer):
+                return self.nested(primals, cotangents)
+        for array in cotangents:
+            if isinstance(array, _Tracer):
+                return self.nested(primals, cotangents)
+        return self.top_level(primals, cotangents)
+
+
+_Tracer = jax.core.Tracer
 
 
 def vjp_facts(node: OpNode, full_key, create_graph: bool) -> tuple:
     """(primals the JAX VJP reads, pass-through gradients); skipped where nothing needs them."""
     if node.saves == "none" and full_key is not None and not create_graph:
         return (), {}
-    reads, passthrough = saved.vjp_facts(
-        node, full_key, lambda: vjp_kernel(node.fn, node.diff_inputs, node.diff_outputs)
-    )
-    # A recorded backward (create_graph) reads all the primals it was given, as torch's
-    # derivative formulas mention them (pow(x, 0)); only its cotangents can drop out.
-    reads = tuple(sorted(set(reads) | set(getattr(node.fn, "formula_primals", ()))))
-    return reads, passthrough
+    return entry_of(node).facts(node)
 
 
 def zeros(aval):
@@ -111,13 +169,21 @@ def concrete(primals) -> list:
     ]
 
 
-def as_array(g):
-    from .._tensor import Tensor
+_classes: list = []  # [Tensor, from_array], imported on first use (_tensor imports this package)
 
-    return g._value if isinstance(g, Tensor) else g
+
+def _tensor_api() -> list:
+    if not _classes:
+        from .._tensor import Tensor, from_array
+
+        _classes.extend((Tensor, from_array))
+    return _classes
+
+
+def as_array(g):
+    return g._value if isinstance(g, (_classes or _tensor_api())[0]) else g
 
 
 def as_tensor(g):
-    from .._tensor import Tensor, from_array
-
-    return g if isinstance(g, Tensor) else from_array(g)
+    tensor_cls, from_array = _classes or _tensor_api()
+    return g if isinstance(g, tensor_cls) else from_array(g)

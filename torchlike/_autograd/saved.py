@@ -20,10 +20,21 @@ def snapshot_inputs(leaves) -> tuple:
     """Per leaf: (tensor, storage, version) for tensors, None for scalars."""
     from .._tensor import Tensor
 
-    return tuple(
-        (leaf, leaf._storage, leaf._storage.version) if isinstance(leaf, Tensor) else None
-        for leaf in leaves
-    )
+    return tuple([_snapshot(leaf) if isinstance(leaf, Tensor) else None for leaf in leaves])
+
+
+def _snapshot(tensor) -> tuple:
+    """(tensor, storage, version); a leaf that requires grad reuses one while it is unchanged."""
+    storage = tensor._storage
+    acc = tensor._accumulator
+    if acc is None:
+        return (tensor, storage, storage.version)
+    snap = acc.snapshot
+    if snap is not None and snap[0] is tensor and snap[1] is storage:
+        if snap[2] == storage.version:
+            return snap
+    snap = acc.snapshot = (tensor, storage, storage.version)
+    return snap
 
 
 def snapshot_output(output, view=None) -> list:
@@ -119,6 +130,21 @@ def check_versions(node, used: tuple) -> None:
         entry = node.saved_inputs[i] if i < len(node.saved_inputs) else None
         if entry is not None and entry[1].version != entry[2]:
             _raise(entry[0], entry[2], entry[1].version)
+
+
+def intact(node, used: tuple) -> bool:
+    """Whether check_versions(node, used) passes: nothing it saved was modified in place."""
+    out = node.saved_output
+    if out is not None and out[0].version != out[1]:
+        return False
+    if node.saves != "inputs":
+        return True
+    saved_inputs = node.saved_inputs
+    for i in used:
+        entry = saved_inputs[i] if i < len(saved_inputs) else None
+        if entry is not None and entry[1].version != entry[2]:
+            return False
+    return True
 
 
 def _raise(tensor, expected: int, current: int):
