@@ -174,13 +174,23 @@ def call(row: OpRow, args: tuple, kwargs: dict):
 
 
 def _call(row, args, kwargs):
+    signature = _signature(row, args, kwargs)
+    if signature is not None:
+        plan = forward.plans.get(signature[0])
+        if plan is not None and plan is not _GENERIC:
+            result = _run_plan(plan, signature, row, args, kwargs)
+            if result is not _FALLBACK:
+                return result
     leaves, template = parse(row, args, kwargs)
     if row.check is not None:
         row.check(*leaves)
     arrays, casts = leaf_arrays(row, leaves, compute_dtype(row, leaves))
     fn = RowFn(row, template, casts)
     name = row.grad_fn_name(args, kwargs) if row.differentiable else None
-    return apply_fn(fn, leaves, arrays, name, row=row)
+    result = apply_fn(fn, leaves, arrays, name, row=row)
+    if signature is not None:
+        _remember_plan(signature[0], fn, row, args, kwargs, arrays)
+    return result
 
 
 def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
@@ -192,6 +202,11 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     except ValueError:
         _raise_if_mixed_devices(arrays)
         raise
+    return _outputs(fn, leaves, arrays, out, grad_fn_name, row)
+
+
+def _outputs(fn, leaves, arrays, out, grad_fn_name, row):
+    """fn's output arrays as tensors (views for view rows), recorded when a leaf requires grad."""
     multi = isinstance(out, tuple | list)
     outs = list(out) if multi else [out]
     if row is not None and row.view:
@@ -212,6 +227,125 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     if row is not None and row.returns is not None:
         return row.returns(*tensors)
     return tuple(tensors) if isinstance(out, tuple) else tensors
+
+
+# ----- plans: the fast path of a call signature seen before ------------------------------------
+# A call whose arguments are tensors and plain scalars is keyed by its row, the default dtype,
+# its keyword names, each tensor's shape and dtype and each scalar's type and value. Everything
+# `_call` derives from those (template, promotion, casts, scalar arrays, the compiled kernel) is
+# kept in a plan, so a repeat costs the key, the kernel call, wrapping and recording.
+_CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
+_KEYED_SCALARS = frozenset((int, bool, str, type(None), dt.dtype))
+_PLAN_LIMIT = 4096
+_GENERIC = object()  # a signature whose calls always take the generic path
+_FALLBACK = object()
+_PER_CALL = object()  # a grad_fn name that depends on the arguments
+
+
+class Plan:
+    """What every call with one signature computes the same way (see `_signature`)."""
+
+    __slots__ = ("fn", "kernel", "scalars", "name")
+
+    def __init__(self, fn, kernel, scalars, name):
+        self.fn, self.kernel, self.name = fn, kernel, name
+        self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
+
+
+def _signature(row: OpRow, args: tuple, kwargs: dict):
+    """(plan key, the tensors' arrays) for a call of tensors and plain scalars, or None."""
+    key = [row, dt._default.value]
+    if kwargs:
+        key.append(tuple(kwargs))
+        args = (*args, *kwargs.values())
+    values = []
+    for arg in args:
+        if isinstance(arg, Tensor):
+            value = arg._value
+            if value.__class__ not in _CONCRETE and not _concrete(value):
+                return None
+            values.append(value)
+            key.append(value.shape)
+            key.append(value.dtype)
+            continue
+        cls = arg.__class__
+        if cls is float:
+            if arg == 0.0 or arg != arg:  # -0.0 == 0.0 and nan != nan as dict keys
+                return None
+        elif cls not in _KEYED_SCALARS:
+            return None
+        key.append(cls)
+        key.append(arg)
+    return tuple(key), values
+
+
+def _concrete(value) -> bool:
+    if isinstance(value, jax.core.Tracer) or not isinstance(value, jax.Array):
+        return False
+    _CONCRETE.add(value.__class__)
+    return True
+
+
+def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
+    values = signature[1]
+    items = (*args, *kwargs.values()) if kwargs else args
+    if plan.scalars is None:  # every argument is a tensor
+        leaves, arrays = list(items), values
+    else:
+        leaves, arrays, tensor_values = [], [], iter(values)
+        for arg, scalar in zip(items, plan.scalars):
+            if scalar is not None:
+                leaves.append(arg)
+                arrays.append(scalar)
+            elif isinstance(arg, Tensor):
+                leaves.append(arg)
+                arrays.append(next(tensor_values))
+    if row.check is not None:
+        row.check(*leaves)
+    if several_devices():
+        _raise_if_mixed_devices(arrays, torch_level=True)
+    try:
+        out = plan.kernel(*values)
+    except Exception:  # noqa: BLE001 - the generic path raises torch's error or runs eagerly
+        forward.plans.pop(signature[0], None)
+        return _FALLBACK
+    forward.stats["forward_kernel_runs"] += 1
+    name = plan.name
+    if name is _PER_CALL:
+        name = row.grad_fn_name(args, kwargs)
+    return _outputs(plan.fn, leaves, arrays, out, name, row)
+
+
+def _remember_plan(key, fn: RowFn, row: OpRow, args: tuple, kwargs: dict, arrays: list) -> None:
+    """Keep a plan for this signature once its forward kernel is compiled."""
+    kernel = forward.kernel_for(fn, arrays)
+    if kernel is None:
+        return
+    plans = forward.plans
+    if len(plans) >= _PLAN_LIMIT:
+        plans.clear()
+    if kernel is forward.EAGER:
+        plans[key] = _GENERIC
+        return
+    name = None
+    if row.differentiable:
+        name = _PER_CALL if callable(row.grad_fn) else row.grad_fn
+    plans[key] = Plan(fn, kernel, _scalar_leaves(row, args, kwargs, arrays), name)
+
+
+def _scalar_leaves(row: OpRow, args: tuple, kwargs: dict, arrays: list):
+    """Per argument, the array of a scalar leaf (None elsewhere); None when all are tensors."""
+    tensor_slots = [i < len(row.tensors) for i in range(len(args))]
+    tensor_slots += [name in row.tensors for name in kwargs]
+    items = (*args, *kwargs.values())
+    if all(isinstance(arg, Tensor) for arg in items):
+        return None
+    scalars, position = [], 0
+    for arg, tensor_slot in zip(items, tensor_slots):
+        leaf = isinstance(arg, Tensor) or (tensor_slot and isinstance(arg, _SCALARS))
+        scalars.append(arrays[position] if leaf and not isinstance(arg, Tensor) else None)
+        position += leaf
+    return tuple(scalars)
 
 
 class _ViewStep:

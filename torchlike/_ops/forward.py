@@ -24,48 +24,36 @@ from .._autograd.kernels import COMPILER_OPTIONS
 
 _KERNEL_LIMIT = 4096
 _SCALAR_VARIANTS = 8  # distinct scalar values one call site may compile before staying eager
-_EAGER = object()
+EAGER = _EAGER = object()  # a call that stays eager
 
 _enabled = {"on": os.environ.get("TORCHLIKE_FORWARD_KERNELS", "1") not in ("", "0")}
 _kernels: OrderedDict = OrderedDict()  # full key -> jitted kernel, or _EAGER
 _sightings: dict = {}  # full key -> times seen before compiling
 _variants: dict = {}  # function key -> distinct scalar values compiled for it
 stats = {"forward_compiles": 0, "forward_kernel_runs": 0}
+# Dispatch plans (dispatch.Plan) by call signature; they hold kernels, so they go with them.
+plans: dict = {}
 
 
 def set_enabled(enabled: bool) -> None:
     """Turn forward kernels on or off (TORCHLIKE_FORWARD_KERNELS=0 starts with them off)."""
     _enabled["on"] = bool(enabled)
+    plans.clear()
 
 
 def clear() -> None:
     _kernels.clear()
     _sightings.clear()
+    plans.clear()
     _variants.clear()
 
 
 def run(fn, arrays):
     """fn(*arrays), through a cached kernel once the same call has been seen before."""
-    if not _enabled["on"]:
+    keys = _keys(fn, arrays) if _enabled["on"] else None
+    if keys is None:
         return fn(*arrays)
-    row = getattr(fn, "row", None)
-    # Device moves (to, copy_) stay eager: a jitted move would leave the result where its
-    # inputs are. Rows whose implementation is one jitted kernel already gain nothing.
-    if row is None or not row.same_device or not row.forward_kernel:
-        return fn(*arrays)
-    key = fn.key
-    if key is None:
-        return fn(*arrays)
-    statics, dynamic = [], []
-    for i, array in enumerate(arrays):
-        if isinstance(array, np.ndarray):
-            statics.append((i, array.dtype.str, array.tobytes()))
-        elif isinstance(array, jax.core.Tracer):
-            return fn(*arrays)  # inside a trace: the caller compiles
-        else:
-            dynamic.append((array.shape, array.dtype, array.weak_type))
-    statics = tuple(statics)
-    full_key = (key, statics, tuple(dynamic))
+    key, statics, full_key = keys
     kernel = _kernels.get(full_key)
     if kernel is None:
         kernel = _on_miss(fn, key, statics, full_key)
@@ -81,6 +69,39 @@ def run(fn, arrays):
         return out
     stats["forward_kernel_runs"] += 1
     return out
+
+
+def kernel_for(fn, arrays):
+    """The kernel `run(fn, arrays)` now calls: a jitted function of the non-numpy arrays,
+    EAGER when the call runs eagerly for good, or None while it may still compile."""
+    if not _enabled["on"]:
+        return None
+    keys = _keys(fn, arrays)
+    if keys is None:
+        return EAGER
+    return _kernels.get(keys[2])
+
+
+def _keys(fn, arrays):
+    """(function key, Python-scalar constants, full cache key), or None when fn runs eagerly."""
+    row = getattr(fn, "row", None)
+    # Device moves (to, copy_) stay eager: a jitted move would leave the result where its
+    # inputs are. Rows whose implementation is one jitted kernel already gain nothing.
+    if row is None or not row.same_device or not row.forward_kernel:
+        return None
+    key = fn.key
+    if key is None:
+        return None
+    statics, dynamic = [], []
+    for i, array in enumerate(arrays):
+        if isinstance(array, np.ndarray):
+            statics.append((i, array.dtype.str, array.tobytes()))
+        elif isinstance(array, jax.core.Tracer):
+            return None  # inside a trace: the caller compiles
+        else:
+            dynamic.append((array.shape, array.dtype, array.weak_type))
+    statics = tuple(statics)
+    return key, statics, (key, statics, tuple(dynamic))
 
 
 def _on_miss(fn, key, statics, full_key):

@@ -22,12 +22,15 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import _grad_mode
+from .._device import several_devices
 from .._tensor import Tensor, from_array
 from . import _pointwise as pw
 from ._pointwise import STRICT_ROUNDING
 from .optimizer import Optimizer, _use_grad_for_differentiable
 
 __all__ = ["FusedOptimizer", "check_lr"]
+
+_Tracer = jax.core.Tracer
 
 
 def check_lr(lr) -> None:
@@ -153,7 +156,7 @@ class FusedOptimizer(Optimizer):
                 f"torchlike: optim.{name}(differentiable=True) is not supported"
             )
         for param in params:
-            if param.is_complex():
+            if param._value.dtype.kind == "c":
                 raise NotImplementedError(
                     f"torchlike: optim.{name} does not support complex parameters yet"
                 )
@@ -194,8 +197,8 @@ class FusedOptimizer(Optimizer):
 
 def _beside(grad, value):
     """`grad` on `value`'s device (a gradient assigned from another device is moved, not mixed)."""
-    if isinstance(grad, jax.core.Tracer) or isinstance(value, jax.core.Tracer):
-        return grad
+    if not several_devices() or isinstance(grad, _Tracer) or isinstance(value, _Tracer):
+        return grad  # with one device, every array is already on it
     if grad.devices() != value.devices():
         return jax.device_put(grad, value.sharding)
     return grad

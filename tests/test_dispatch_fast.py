@@ -1,0 +1,246 @@
+"""Dispatch plans: a repeated flat call skips argument parsing and promotion, with the same results.
+
+The first call of a signature runs eagerly, the second compiles its forward kernel and keeps a
+plan, later calls run the plan. Each test compares the plan's results with the first (generic,
+eager) call's: values to the bit, dtype, grad_fn name, next_functions and gradients.
+"""
+
+import numpy as np
+import pytest
+
+import torchlike
+from torchlike._ops import dispatch, forward
+from torchlike._ops.registry import TABLE
+
+
+@pytest.fixture(autouse=True)
+def fresh_plans():
+    forward.clear()
+    forward.set_enabled(True)
+    yield
+    forward.set_enabled(True)
+    torchlike.set_default_dtype(torchlike.float32)
+
+
+def _bits(t):
+    return np.asarray(t.detach()).tobytes()
+
+
+def _facts(result):
+    """What a call's result shows a user: bits, dtype, shape, grad_fn and its edges."""
+    tensors = result if isinstance(result, tuple) else (result,)
+    facts = []
+    for t in tensors:
+        grad_fn = t.grad_fn
+        edges = None
+        if grad_fn is not None:
+            edges = [(type(n).__name__, i) for n, i in grad_fn.next_functions]
+        facts.append((_bits(t), t.dtype, tuple(t.shape), type(grad_fn).__name__, edges))
+    return facts
+
+
+def _planned(row_name, *args, **kwargs):
+    signature = dispatch._signature(TABLE[row_name], args, kwargs)
+    return signature is not None and isinstance(forward.plans.get(signature[0]), dispatch.Plan)
+
+
+def _inputs():
+    torchlike.manual_seed(0)
+    x = torchlike.rand(3, 4, requires_grad=True)
+    y = torchlike.rand(3, 4)
+    w = torchlike.rand(5, 4, requires_grad=True)
+    b = torchlike.rand(5, requires_grad=True)
+    n = torchlike.arange(12).reshape(3, 4)
+    return x, y, w, b, n
+
+
+CALLS = {
+    "add": ("add", lambda x, y, w, b, n: (x, y), lambda x, y, w, b, n: x + y),
+    "sub": ("sub", lambda x, y, w, b, n: (y, x), lambda x, y, w, b, n: y - x),
+    "mul_float": ("mul", lambda x, y, w, b, n: (x, 2.5), lambda x, y, w, b, n: x * 2.5),
+    "add_int_tensor": ("add", lambda x, y, w, b, n: (n, x), lambda x, y, w, b, n: n + x),
+    "int_plus_int": ("add", lambda x, y, w, b, n: (n, 3), lambda x, y, w, b, n: n + 3),
+    "pow": ("pow", lambda x, y, w, b, n: (x, 2), lambda x, y, w, b, n: x.pow(2)),
+    "sum": ("sum", lambda x, y, w, b, n: (x,), lambda x, y, w, b, n: x.sum()),
+    "sum_dim": ("sum", lambda x, y, w, b, n: (x, 1), lambda x, y, w, b, n: x.sum(1)),
+    "relu": ("relu", lambda x, y, w, b, n: (x,), lambda x, y, w, b, n: torchlike.relu(x)),
+    "t": ("t", lambda x, y, w, b, n: (w,), lambda x, y, w, b, n: w.t()),
+    "addmm": (
+        "addmm",
+        lambda x, y, w, b, n: (b, x, w.t()),
+        lambda x, y, w, b, n: b.addmm(x, w.t()),
+    ),
+    "max_dim": ("max", lambda x, y, w, b, n: (x, 0), lambda x, y, w, b, n: x.max(0)),
+}
+KEYWORD_CALLS = {  # name: (row, the row's (args, kwargs), the call)
+    "sum_dim": ("sum", lambda x, y: ((x,), {"dim": 1}), lambda x, y: x.sum(dim=1)),
+    "mean_keepdim": (
+        "mean",
+        lambda x, y: ((x,), {"dim": 0, "keepdim": True}),
+        lambda x, y: x.mean(dim=0, keepdim=True),
+    ),
+    "softmax": ("softmax", lambda x, y: ((x,), {"dim": -1}), lambda x, y: x.softmax(dim=-1)),
+    "add_alpha": ("add", lambda x, y: ((x, y), {"alpha": 2}), lambda x, y: x.add(y, alpha=2)),
+    "clamp_min": ("clamp", lambda x, y: ((x,), {"min": 0.25}), lambda x, y: x.clamp(min=0.25)),
+    "sub_other": ("sub", lambda x, y: ((x,), {"other": y}), lambda x, y: x.sub(other=y)),
+}
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_a_planned_call_matches_the_generic_call(name):
+    row_name, plan_args, call = CALLS[name]
+    inputs = _inputs()
+    first = call(*inputs)  # eager, generic
+    call(*inputs)  # compiles the forward kernel, keeps a plan
+    assert _planned(row_name, *plan_args(*inputs))
+    planned = call(*inputs)
+    assert _facts(planned) == _facts(first)
+    if isinstance(planned, tuple):
+        assert type(planned) is type(first) and planned._fields == first._fields
+
+
+@pytest.mark.parametrize("name", KEYWORD_CALLS)
+def test_a_planned_call_with_keywords_matches_the_generic_call(name):
+    row_name, row_args, call = KEYWORD_CALLS[name]
+    x, y = _inputs()[:2]
+    first = call(x, y)
+    call(x, y)
+    args, kwargs = row_args(x, y)
+    assert _planned(row_name, *args, **kwargs)
+    planned = call(x, y)
+    assert _facts(planned) == _facts(first)
+    planned.sum().backward()
+    grad = _bits(x.grad)
+    x.grad = None
+    first.sum().backward()
+    assert grad == _bits(x.grad)
+
+
+@pytest.mark.parametrize("name", ["add", "mul_float", "pow", "relu", "addmm", "sum_dim"])
+def test_gradients_through_a_planned_call_match(name):
+    _, _, call = CALLS[name]
+    x, y, w, b, n = _inputs()
+    grads = []
+    for _ in range(3):
+        for t in (x, w, b):
+            t.grad = None
+        call(x, y, w, b, n).sum().backward()
+        grads.append([None if t.grad is None else _bits(t.grad) for t in (x, w, b)])
+    assert grads[2] == grads[0]
+
+
+def test_scalars_of_equal_value_but_other_types_get_their_own_plans():
+    n = torchlike.arange(4)
+    for _ in range(3):
+        assert (n + 1).dtype is torchlike.int64
+        assert (n + True).dtype is torchlike.int64
+        assert (n + 1.0).dtype is torchlike.float32
+        assert (n + 1).tolist() == [1, 2, 3, 4]
+        assert (n + 1.0).tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_keyword_names_are_part_of_the_signature():
+    x = torchlike.tensor([0.0, 0.5, 1.0])
+    for _ in range(3):
+        assert x.clamp(min=0.25).tolist() == [0.25, 0.5, 1.0]
+        assert x.clamp(max=0.25).tolist() == [0.0, 0.25, 0.25]
+
+
+def test_signed_zero_and_nan_scalars_keep_their_values():
+    x = torchlike.ones(3)
+    for _ in range(3):
+        assert np.signbit(np.asarray(x * -0.0)).all()
+        assert not np.signbit(np.asarray(x * 0.0)).any()
+        assert np.isnan(np.asarray(x * float("nan"))).all()
+
+
+def test_the_default_dtype_is_part_of_the_signature():
+    n = torchlike.arange(3)
+    for _ in range(3):
+        torchlike.set_default_dtype(torchlike.float32)
+        assert (n * 1.5).dtype is torchlike.float32
+        torchlike.set_default_dtype(torchlike.float64)
+        assert (n * 1.5).dtype is torchlike.float64
+
+
+def test_a_planned_view_shares_storage_and_writes_through():
+    base = torchlike.zeros(2, 3)
+    for _ in range(3):
+        view = base.t()
+    assert _planned("t", base)
+    view[0, 1] = 5.0
+    assert base[1, 0].item() == 5.0
+    assert view._base is base
+
+
+def test_grad_mode_and_requires_grad_are_read_per_call():
+    x, y = torchlike.ones(2, requires_grad=True), torchlike.ones(2)
+    for _ in range(3):
+        assert type((x + y).grad_fn).__name__ == "AddBackward0"
+        assert (y + y).grad_fn is None
+        with torchlike.no_grad():
+            assert (x + y).grad_fn is None
+
+
+def test_operand_checks_still_run_for_new_signatures():
+    a, b = torchlike.ones(2), torchlike.ones(2)
+    for _ in range(3):
+        a - b
+    with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+        torchlike.ones(2, dtype=torchlike.bool) - torchlike.ones(2, dtype=torchlike.bool)
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match"):
+        a - torchlike.ones(3)
+
+
+def test_a_plan_whose_kernel_fails_falls_back_and_is_dropped():
+    x = torchlike.ones(3)
+    for _ in range(3):
+        x * 3.0
+    key = dispatch._signature(TABLE["mul"], (x, 3.0), {})[0]
+
+    def broken(*arrays):
+        raise ValueError("kernel refused")
+
+    forward.plans[key].kernel = broken
+    assert (x * 3.0).tolist() == [3.0, 3.0, 3.0]
+    assert key not in forward.plans or forward.plans[key].kernel is not broken
+
+
+def test_calls_with_lists_numpy_scalars_or_tracers_take_the_generic_path():
+    x = torchlike.ones(2, 3)
+    assert dispatch._signature(TABLE["cat"], ([x, x],), {}) is None
+    assert dispatch._signature(TABLE["sum"], (x,), {"dim": np.int64(1)}) is None
+
+    def f(t):
+        return (t * 2.0).sum()
+
+    for _ in range(3):
+        assert torchlike.func.grad(f)(x).tolist() == [[2.0] * 3] * 2
+        assert x.sum(dim=1).tolist() == [3.0, 3.0]
+
+
+def test_turning_kernels_off_or_clearing_them_drops_the_plans():
+    x = torchlike.ones(3)
+    for _ in range(3):
+        x + x
+    assert forward.plans
+    forward.set_enabled(False)
+    assert not forward.plans
+    for _ in range(3):
+        assert (x + x).tolist() == [2.0] * 3
+    assert not forward.plans
+    forward.set_enabled(True)
+    for _ in range(3):
+        x + x
+    assert forward.plans
+    forward.clear()
+    assert not forward.plans
+
+
+def test_planned_calls_count_as_kernel_runs():
+    x = torchlike.ones(3)
+    x + x
+    x + x
+    runs = forward.stats["forward_kernel_runs"]
+    x + x
+    assert forward.stats["forward_kernel_runs"] == runs + 1
