@@ -21,6 +21,7 @@ from .._autograd.graph import record
 from .._tensor import ConcreteValueNeeded
 from ..random import default_generator
 from . import diagnostics as diag
+from .guard import FastGuard
 from .program import GraphBreak, Plan, apply, key_words, make_backward, make_program, tracing
 from .walk import TooMuchState, walk
 
@@ -43,6 +44,7 @@ BACKENDS = ("inductor", "aot_eager", "aot_eager_decomp_partition", "cudagraphs",
 
 
 _UNTRACEABLE = (*TRACE_ERRORS, GraphBreak, TooMuchState)
+_FAST_MISS_LIMIT = 4  # consecutive calls whose state changed before fast guards stop being kept
 
 
 class InvalidBackend(RuntimeError):
@@ -85,11 +87,14 @@ class CompiledFunction:
         self._last_signature = None
         self._compiles = 0
         self._over_limit = False
+        self._fast: FastGuard | None = None  # identity checks for the last program that ran
+        self._fast_misses = 0
         functools.update_wrapper(self, fn, updated=())
         _instances.add(self)
 
     def _forget(self) -> None:
         self._cache.clear()
+        self._fast, self._fast_misses = None, 0
         self._last_signature, self._compiles, self._over_limit = None, 0, False
 
     def __get__(self, obj, objtype=None):
@@ -101,6 +106,15 @@ class CompiledFunction:
             return self._fn(*args, **kwargs)
         if _disabled(self._fn):
             return self._eager(args, kwargs)
+        fast = self._fast
+        if fast is not None:
+            snap = fast.check(args, kwargs)
+            if snap is not None:
+                self._fast_misses = 0
+                diag.counters["cache_hits"] += 1
+                diag.counters["fast_guard_hits"] += 1
+                return self._run(fast.entry, snap, lambda: self._roots(args, kwargs))
+            self._fast, self._fast_misses = None, self._fast_misses + 1
         roots = self._roots(args, kwargs)
         try:
             snap = walk(roots)
@@ -114,7 +128,13 @@ class CompiledFunction:
             return self._eager(args, kwargs)
         diag.counters["cache_hits"] += 1
         self._cache.move_to_end(signature)
-        return self._run(entry, snap, roots)
+        self._remember(entry, signature, snap, args, kwargs)
+        return self._run(entry, snap, lambda: roots)
+
+    def _remember(self, entry, signature, snap, args, kwargs) -> None:
+        """Keep identity checks for this state, unless they keep failing (state that churns)."""
+        if self._fast_misses < _FAST_MISS_LIMIT:
+            self._fast = FastGuard(entry, signature, snap, args, kwargs)
 
     def _roots(self, args, kwargs) -> list:
         roots = [("torch.default_generator", default_generator)]
@@ -149,14 +169,15 @@ class CompiledFunction:
         except Exception as error:  # noqa: BLE001 - state is restored; eager shows real errors
             return self._graph_break(error, args, kwargs, signature)
         self._cache[signature] = entry
-        return self._apply(entry, snap, roots, arrays, words, outputs)
+        return self._apply(entry, snap, lambda: roots, arrays, words, outputs)
 
-    def _run(self, entry: _Entry, snap, roots: list):
+    def _run(self, entry: _Entry, snap, roots_of):
         arrays, words = [s.array for s in snap.storages], key_words(snap)
-        return self._apply(entry, snap, roots, arrays, words, entry.jitted(arrays, words))
+        return self._apply(entry, snap, roots_of, arrays, words, entry.jitted(arrays, words))
 
-    def _apply(self, entry: _Entry, snap, roots: list, arrays, words, outputs):
-        leaves, needs_grad = apply(entry.plan, snap, dict(roots), outputs)
+    def _apply(self, entry: _Entry, snap, roots_of, arrays, words, outputs):
+        """Write the outputs back; `roots_of()` gives the roots if new state must be placed."""
+        leaves, needs_grad = apply(entry.plan, snap, roots_of, outputs)
         if needs_grad:
             _record_backward(entry, snap, arrays, words, leaves, needs_grad)
         return jax.tree_util.tree_unflatten(entry.plan.result_tree, leaves)

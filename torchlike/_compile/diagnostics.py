@@ -17,6 +17,7 @@ counters = {
     "compiles": 0,  # programs traced and compiled (first compiles and recompiles)
     "recompiles": 0,  # compiles of a function that already had a program
     "cache_hits": 0,  # calls served by a cached program
+    "fast_guard_hits": 0,  # cache hits proved by identity checks, without walking the state
     "eager_calls": 0,  # calls that ran eagerly (graph breaks, disabled, over the limit)
     "graph_breaks": Counter(),  # reason -> count
 }

@@ -20,7 +20,7 @@ from .. import random as _random
 from .._autograd import api as _autograd_api
 from .._autograd import compiled as _compiled_backward
 from .._tensor import Tensor, from_array
-from .walk import Slot, describe, resolve, restore_structure, step_key, walk
+from .walk import Slot, describe, resolve, restore_structure, step_key, storage_of, walk
 
 # While tracing, storage versions are lifted far above any eager count, so a view's value
 # cached during the trace can never be mistaken for a current eager value afterwards.
@@ -208,7 +208,7 @@ def _value_spec(snap, slot: Slot, outputs: list, new_ids: dict, plan: Plan) -> t
     if index is not None:
         return ("pre", index)
     if id(value) not in new_ids:
-        if value._view is not None or id(value._storage) in snap.storage_index:
+        if value._view is not None or id(storage_of(value)) in snap.storage_index:
             raise GraphBreak("the call stores a view of another tensor in reachable state")
         if value._grad_fn is not None:
             raise GraphBreak("the call stores a tensor with autograd history in reachable state")
@@ -233,9 +233,10 @@ def _result_spec(snap, leaf, outputs: list, new_ids: dict) -> tuple:
     return ("const", leaf)
 
 
-def apply(plan: Plan, snap, roots: dict, outputs) -> tuple[list, list]:
+def apply(plan: Plan, snap, roots_of, outputs) -> tuple[list, list]:
     """Write a program's outputs into the live objects; the result leaves and grad outputs."""
     it = iter(outputs)
+    roots = None
     for i in plan.written:
         storage = snap.storages[i]
         storage.array = next(it)
@@ -246,6 +247,7 @@ def apply(plan: Plan, snap, roots: dict, outputs) -> tuple[list, list]:
         if isinstance(where, int):
             snap.slots[where].assign(value)
         else:
+            roots = dict(roots_of()) if roots is None else roots
             container = resolve(roots, where[:-1])
             key = step_key(roots, where[-1])
             Slot(container, how, key[1:] if how == "attr" else key, where, None).assign(value)

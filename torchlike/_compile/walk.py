@@ -60,6 +60,7 @@ class Snapshot:
         self.generators: list = []
         self.guard: list = []  # hashable description of everything, id-free
         self.containers: list = []  # (object, keys before the call) for structural restore
+        self.composites: list = []  # every container, function or object looked into (guard.py)
         self._seen: dict = {}  # id(container object) -> first path
         self._count = 0
 
@@ -83,7 +84,7 @@ def _visit(snap: Snapshot, container, how: str, key, path: tuple, obj, depth: in
         if how in ("item", "attr", "grad") and (obj is None or how == "grad"):
             snap.slots.append(Slot(container, how, key, path, obj))
     elif isinstance(obj, types.ModuleType | type | types.BuiltinFunctionType):
-        return
+        snap.guard.append((path, "static", obj))  # by identity: rebinding it changes the key
     elif isinstance(obj, Generator):
         if obj not in snap.generators:
             snap.generators.append(obj)
@@ -107,6 +108,8 @@ def _visit_composite(snap: Snapshot, path: tuple, obj, depth: int) -> None:
                    depth + 1)  # fmt: skip
     elif isinstance(obj, types.FunctionType):
         _visit_function(snap, path, obj, depth)
+    elif isinstance(obj, set | frozenset):
+        snap.guard.append((path, type(obj), frozenset(obj)))  # elements are hashable
     elif isinstance(obj, functools.partial):
         for name in ("func", "args", "keywords"):
             _visit(snap, None, "none", name, path + (f"<partial {name}>",), getattr(obj, name),
@@ -136,6 +139,7 @@ def _plain(snap: Snapshot, container, how: str, key, path: tuple, value) -> bool
     if kind in _PLAIN_DICTS and not value:
         snap.guard.append((path, kind, 0))
         snap.containers.append((value, set()))
+        snap.composites.append(value)
         return True
     return False
 
@@ -146,6 +150,7 @@ def _already_seen(snap: Snapshot, path: tuple, obj) -> bool:
         snap.guard.append((path, "alias", first))
         return True
     snap._seen[id(obj)] = path
+    snap.composites.append(obj)
     return False
 
 
@@ -162,7 +167,7 @@ def _visit_tensor(snap: Snapshot, container, how, key, path, tensor: Tensor, dep
         snap.guard.append((path, "same tensor", snap.slots[index].path))
         return
     snap.tensor_index[id(tensor)] = len(snap.slots) - 1
-    storage = tensor._storage
+    storage = storage_of(tensor)
     position = snap.storage_index.get(id(storage))
     if position is None:
         position = snap.storage_index[id(storage)] = len(snap.storages)
@@ -173,6 +178,12 @@ def _visit_tensor(snap: Snapshot, container, how, key, path, tensor: Tensor, dep
                        *facts))  # fmt: skip
     if tensor.requires_grad or tensor._grad is not None:
         _visit(snap, tensor, "grad", "grad", path + (".grad",), tensor._grad, depth + 1)
+
+
+def storage_of(tensor: Tensor):
+    """The storage that owns a tensor's array (a `.data` alias has a counter of its own)."""
+    storage = tensor._storage
+    return getattr(storage, "root", storage)
 
 
 def _visit_dict(snap: Snapshot, path: tuple, obj: dict, depth: int) -> None:
@@ -194,9 +205,11 @@ def _visit_dict(snap: Snapshot, path: tuple, obj: dict, depth: int) -> None:
 
 
 def _visit_function(snap: Snapshot, path: tuple, fn: types.FunctionType, depth: int) -> None:
-    snap.guard.append((path, "function", fn.__code__))
     if (fn.__module__ or "").startswith(("torchlike.", "jax", "numpy")):
+        # Library functions share code objects (every generated op has the same one).
+        snap.guard.append((path, "function", fn))
         return
+    snap.guard.append((path, "function", fn.__code__))
     for name in ("__defaults__", "__kwdefaults__"):
         if getattr(fn, name):
             _visit(snap, None, "none", name, path + (f"<{name}>",), getattr(fn, name), depth + 1)
