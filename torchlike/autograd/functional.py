@@ -6,11 +6,13 @@ whole; outside jit those tracers still carry concrete values, so Python control 
 torch's own recipe on the recording autograd (so a result requires grad exactly when it
 depends on something that does), while jacobian and hessian record the whole transform as
 one graph node. strict=True replays the function on the recording autograd to raise
-torch's independence errors (_strict.py).
+torch's independence errors (_strict.py). Without create_graph, jacobian, hessian, jvp, hvp
+and vhp run as one cached jax.jit program once a call repeats (_functional_cache.py).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -20,7 +22,7 @@ from .. import _grad_mode
 from .._ops.dispatch import apply_fn
 from .._size import Size
 from .._tensor import Tensor, from_array
-from . import _strict
+from . import _functional_cache, _strict
 
 _STRATEGY_TEXT = (
     'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your function '
@@ -85,21 +87,21 @@ def _pure(func, fn_name: str, box: dict):
     return pure
 
 
-def _graph_inputs(tensors, create_graph: bool) -> list:
-    """With create_graph, results are differentiable even for inputs that do not require grad."""
-    if not create_graph:
-        return list(tensors)
-    return [t if t.requires_grad else from_array(t._value, True) for t in tensors]
+def _record(fn, tensors, name: str) -> list:
+    """Run fn over the tensors' arrays as one differentiable graph node (create_graph=True).
+
+    The results are differentiable even for inputs that do not require grad, as in torch.
+    """
+    graph_inputs = [t if t.requires_grad else from_array(t._value, True) for t in tensors]
+    with _grad_mode.enable_grad():
+        out = apply_fn(fn, graph_inputs, [t._value for t in tensors], name)
+    return list(out) if isinstance(out, list | tuple) else [out]
 
 
-def _record(fn, tensors, create_graph: bool, name: str) -> list:
-    """Run fn over the tensors' arrays; with create_graph, as one differentiable graph node."""
-    arrays = [t._value for t in tensors]
-    if create_graph:
-        with _grad_mode.enable_grad():
-            out = apply_fn(fn, _graph_inputs(tensors, True), arrays, name)
-        return list(out) if isinstance(out, list | tuple) else [out]
-    return [from_array(a) for a in fn(*arrays)]
+def _cached(kind: tuple, func, inputs, transform, box: dict, traced=None) -> tuple[list, dict]:
+    """transform over the inputs' arrays as tensors: a cached jax.jit program once it repeats."""
+    arrays, facts = _functional_cache.run(kind, func, list(inputs), transform, box, traced)
+    return [from_array(a) for a in arrays], facts
 
 
 def _conj(array):
@@ -203,7 +205,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     if create_graph:
         box["tuple_out"], outs, tangents = _jvp_graph(func, inputs, vs)
     else:
-        flat = _record(both, [*inputs, *vs], False, "MulBackward0")
+        flat, box = _cached(("jvp", n), func, [*inputs, *vs], both, box)
         outs, tangents = flat[: len(flat) // 2], flat[len(flat) // 2 :]
     if box["tuple_out"]:
         return tuple(outs), tuple(tangents)
@@ -244,7 +246,10 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         table = transform(pure, argnums=argnums)(*arrays)
         return tuple(j for row in table for j in row)
 
-    flat = _record(jac, inputs, create_graph, "ViewBackward0")
+    if create_graph:
+        flat = _record(jac, inputs, "ViewBackward0")
+    else:
+        flat, box = _cached(("jacobian", strategy, vectorize), func, inputs, jac, box)
     n = len(inputs)
     table = [flat[k : k + n] for k in range(0, len(flat), n)]
     return _split_table(table, box["tuple_out"], tuple_in)
@@ -261,33 +266,37 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
     if strict:
         _strict.check_hessian(func, inputs, create_graph, vectorize, _as_tuple)
-    scalar = _scalar_function(func, "hessian")
+    box: dict = {}
+    scalar = _scalar_function(func, "hessian", box)
     argnums = tuple(range(len(inputs)))
     # Reverse over reverse keeps the function's forward pass on concrete values.
     outer = jax.jacfwd if outer_jacobian_strategy == "forward-mode" else jax.jacrev
 
-    def hess(*arrays):
+    def hess(*arrays, outer=outer):
         table = outer(jax.jacrev(scalar, argnums=argnums), argnums=argnums)(*arrays)
         return tuple(h for row in table for h in row)
 
     if outer_jacobian_strategy == "forward-mode":
         # torch differentiates through inputs it marks as requiring grad: a graph result.
-        flat = _record(hess, inputs, True, "ReshapeAliasBackward0")
+        flat = _record(hess, inputs, "ReshapeAliasBackward0")
+    elif create_graph:
+        flat = _record(hess, inputs, "ViewBackward0")
     else:
-        flat = _record(hess, inputs, create_graph, "ViewBackward0")
+        # Traced, forward over reverse computes the same matrix without an identity basis.
+        traced = functools.partial(hess, outer=jax.jacfwd)
+        flat = _cached(("hessian", vectorize), func, inputs, hess, box, traced)[0]
     n = len(inputs)
     table = [flat[k : k + n] for k in range(0, len(flat), n)]
     return _split_table(table, tuple_in, tuple_in)
 
 
-def _scalar_function(func, fn_name: str):
+def _scalar_function(func, fn_name: str, box: dict):
     """func as a function of arrays returning its single-element result as a 0-d array."""
-    box: dict = {}
     pure = _pure(func, fn_name, box)
 
     def scalar(*arrays):
         outs = pure(*arrays)
-        scalar.shape = tuple(outs[0].shape)
+        box["shape"] = tuple(outs[0].shape)
         if box["tuple_out"] or not isinstance(box["raw"], Tensor):
             raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
         if outs[0].size != 1:
@@ -305,7 +314,8 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     vs = _input_tangents(v, inputs, tuple_in, fn_name)
     if strict:
         _strict.check_vhp(func, inputs, vs, create_graph, _as_tuple, fn_name)
-    scalar = _scalar_function(func, fn_name)
+    box: dict = {}
+    scalar = _scalar_function(func, fn_name, box)
     n = len(inputs)
 
     def both(*args):
@@ -317,9 +327,9 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     if create_graph:
         value, products = _hessian_product_graph(func, inputs, vs, fn_name)
     else:
-        value, *products = _record(both, [*inputs, *vs], False, "MulBackward0")
+        (value, *products), box = _cached((fn_name, n), func, [*inputs, *vs], both, box)
         # torch returns the function's value in the shape the function gave it
-        value = value.reshape(scalar.shape)
+        value = value.reshape(box["shape"])
     return value, tuple(products) if tuple_in else products[0]
 
 
