@@ -20,4 +20,3 @@ NOT_MEASURED = (
     "torch's CPU summation orders were measured on AMD CPUs with oneMKL 2024.2 only; other "
     "CPUs or MKL versions run other GEMM kernels"
 )
-

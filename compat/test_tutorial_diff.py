@@ -61,7 +61,6 @@ def test_only_model_gradient_prints_need_the_rounding_allowance(
     )
 
 
-
 @pytest.mark.xfail(not measured_host(), strict=True, reason=NOT_MEASURED)
 def test_tutorial_prints_exactly_the_same_in_exact_matmul_mode():
     # TORCHLIKE_EXACT_MATMUL=2 sums float32 products in the order torch's CPU GEMM uses with two
