@@ -202,8 +202,10 @@ add("div_scalar", lambda m: [S(m(2, 3), 2), S(m(), 0.5), S(m(0, 3), 3)], dtypes=
     call=through_row("div_scalar", lambda torch: torch.ops.aten.div.Scalar),
     internal=True)  # fmt: skip
 add("true_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
-add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, out=True)
-add("remainder", binary(nonzero=True), dtypes=NUMERIC, out=True)
+_INT_DIVISOR_ZERO = (E(RuntimeError, np.array([3, 4]), np.array([0, 1]), message=True),
+                     E(RuntimeError, np.array([3, 4]), 0, message=True))  # fmt: skip
+add("floor_divide", binary(nonzero=True), dtypes=NUMERIC, out=True, errors=_INT_DIVISOR_ZERO)
+add("remainder", binary(nonzero=True), dtypes=NUMERIC, out=True, errors=_INT_DIVISOR_ZERO)
 
 
 def reflected_samples(m: Maker):
@@ -216,7 +218,7 @@ add("rfloordiv", reflected_samples, call=lambda lib, x, number: number // x, dty
     internal=True, errors=_INT_ZERO)  # fmt: skip
 add("rremainder", reflected_samples, call=lambda lib, x, number: number % x, dtypes=NUMERIC,
     internal=True, errors=_INT_ZERO)  # fmt: skip
-add("fmod", binary(nonzero=True), dtypes=NUMERIC, out=True)
+add("fmod", binary(nonzero=True), dtypes=NUMERIC, out=True, errors=_INT_DIVISOR_ZERO)
 add("atan2", binary(scalar=False), dtypes=NUMERIC, out=True)
 for _name in ("maximum", "minimum", "fmax", "fmin"):
     add(_name, binary(scalar=False, ties=True), dtypes=NUMERIC, out=True)

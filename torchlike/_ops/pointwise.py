@@ -183,24 +183,53 @@ def div_scalar(input, other):
     return _default_float(input) / jnp.asarray(other, _default_float(input).dtype)
 
 
+def _integral(value) -> str | None:
+    """'bool' or 'int' for an integral tensor or Python/numpy number, else None."""
+    kind = value._value.dtype.kind if isinstance(value, Tensor) else None
+    if kind == "b" or isinstance(value, bool | np.bool_):
+        return "bool"
+    if kind in ("i", "u") or (kind is None and isinstance(value, int | np.integer)):
+        return "int"
+    return None
+
+
+def _refuse_integer_zero_divisor(input, other=None, *rest) -> None:
+    """torch's integer floor_divide/remainder/fmod kernels raise when the divisor holds a zero
+    (checked on concrete values; bool operands get their own error from the kernel)."""
+    kinds = (_integral(input), _integral(other))
+    if None in kinds or kinds == ("bool", "bool"):
+        return
+    if not isinstance(other, Tensor):
+        zero = other == 0
+    else:
+        value = other._value
+        if isinstance(value, jax.core.Tracer) or value.size == 0:
+            return
+        zero = not np.asarray(value).all()
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
 _FLOOR_DIVIDE_BLOCKED = no_derivative("aten::floor_divide", jnp.floor_divide)
 
 
-@op(grad_fn="NotImplemented", **_BINARY)  # torch records a node whose backward raises
+@op(grad_fn="NotImplemented", **_BINARY, check=_refuse_integer_zero_divisor)  # backward raises
 @_broadcasting
 def floor_divide(input, other):
     _refuse_bool(input, "div_floor_cpu")
     return _FLOOR_DIVIDE_BLOCKED(input, other)
 
 
-@op(grad_fn=_by_argument("RemainderBackward1", "RemainderBackward0"), **_BINARY)
+@op(grad_fn=_by_argument("RemainderBackward1", "RemainderBackward0"), **_BINARY,
+    check=_refuse_integer_zero_divisor)  # fmt: skip
 @_broadcasting
 def remainder(input, other):
     _refuse_bool(input, "remainder_cpu")
     return jnp.remainder(input, other)
 
 
-@op(grad_fn=_by_argument("FmodBackward1", "FmodBackward0"), **_BINARY)
+@op(grad_fn=_by_argument("FmodBackward1", "FmodBackward0"), **_BINARY,
+    check=_refuse_integer_zero_divisor)  # fmt: skip
 @_broadcasting
 def fmod(input, other):
     _refuse_bool(input, "fmod_cpu")
