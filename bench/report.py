@@ -42,7 +42,10 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def _ratio_text(top: float, bottom: float) -> str:
-    return f"{top / bottom:.1f}x" if top / bottom >= 10 else f"{top / bottom:.2f}x"
+    ratio = top / bottom
+    if ratio >= 10:
+        return f"{ratio:.1f}x"
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"  # 0.0031x, not 0.00x
 
 
 def ratio(result, numerator: str, denominator: str, with_min: bool = False) -> str:
