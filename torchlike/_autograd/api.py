@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
@@ -18,6 +19,19 @@ def _to_tuple(value, length: int) -> tuple:
     if isinstance(value, Tensor):
         return (value,)
     return tuple(value)
+
+
+_ONES: dict = {}  # (shape, dtype) -> a concrete ones array, shared (JAX arrays are immutable)
+
+
+def _ones(shape: tuple, dtype):
+    """The implicit gradient of a scalar root; never a tracer from inside a trace."""
+    ones = _ONES.get((shape, dtype))
+    if ones is None:
+        ones = jnp.ones(shape, dtype)
+        if not isinstance(ones, jax.core.Tracer) and len(_ONES) < 64:
+            _ONES[shape, dtype] = ones
+    return ones
 
 
 def _root_grads(tensors, grad_tensors, create_graph):
@@ -50,7 +64,7 @@ def _root_grads(tensors, grad_tensors, create_graph):
                         "grad can be implicitly created only for real scalar outputs but got "
                         f"{tensor.dtype}"
                     )
-                grad = jnp.ones(tensor._value.shape, tensor._value.dtype)
+                grad = _ones(tensor._value.shape, tensor._value.dtype)
         else:
             raise TypeError(
                 f"gradients can be either Tensors or None, but got {type(grad).__name__}"
