@@ -31,7 +31,7 @@ class Tensor:
     """torch.Tensor backed by a jax.Array."""
 
     __slots__ = (
-        "_storage", "_view", "_cache", "_cache_version", "_cache_source", "_base",
+        "_storage", "_view", "_cache", "_cache_source", "_base",
         "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_accumulator",
         "_retains_grad", "_hooks", "_view_meta", "__dict__", "__weakref__",
     )  # fmt: skip
@@ -540,7 +540,6 @@ def _init_from_array(tensor: Tensor, array, requires_grad: bool = False) -> None
     tensor._storage = Storage(array)
     tensor._view = None
     tensor._cache = None
-    tensor._cache_version = -1
     tensor._cache_source = None
     tensor._base = None
     tensor._requires_grad = requires_grad

@@ -26,7 +26,7 @@ from .walk import Slot, describe, resolve, restore_structure, step_key, storage_
 # cached during the trace can never be mistaken for a current eager value afterwards.
 _VERSION_OFFSET = 1 << 50
 _TENSOR_FIELDS = ("_grad_fn", "_output_nr", "_requires_grad", "_accumulator", "_view_meta",
-                  "_cache", "_cache_version")  # fmt: skip
+                  "_cache", "_cache_source")  # fmt: skip
 tracing = {"depth": 0}
 _words_of: dict = {}  # id(generator) -> (its key, the key's words): no conversion per call
 

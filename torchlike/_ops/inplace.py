@@ -213,7 +213,7 @@ def _inplace_view(row, self: Tensor, args: tuple, kwargs: dict):
     storage = self._storage
     self._view = (self._view or ViewChain(())).then(_ViewStep(fn, arrays[1:], None))
     storage.version += 1
-    self._cache, self._cache_version = value, storage.version
+    self._cache = value  # valid while _cache_source is the (unchanged) storage array
     if self._view_meta is not None:
         self._view_meta.attr_version = storage.version
     if requires_grad and row.differentiable:

@@ -98,7 +98,7 @@ def _share(loaded: LoadedStorage, members: list) -> None:
     for tensor, (offset, size, stride) in members:
         tensor._storage = storage
         tensor._view = ViewChain((_strided_step(offset, size, stride),))
-        tensor._cache, tensor._cache_version = None, -1
+        tensor._cache, tensor._cache_source = None, None
 
 
 def _covers(loaded: LoadedStorage, layout: tuple) -> bool:
