@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numbers
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import Tensor
 from . import dispatch
-from .pointwise import _refuse_bool, no_derivative
+from .pointwise import _refuse_bool, _refuse_integer_zero_divisor, no_derivative
 from .registry import PROMOTE_BINARY, TABLE, op
 
 _FLOOR_DIVIDE = no_derivative("aten::floor_divide", jnp.floor_divide)
@@ -25,13 +24,7 @@ _NUMBERS = (numbers.Number, np.number, np.bool_)
 
 def _refuse_integer_zero(input, other) -> None:
     """torch's error for an integer division whose divisor (the tensor here) holds a zero."""
-    if not isinstance(input, Tensor) or isinstance(other, float | complex | np.inexact):
-        return
-    value = input._value
-    if value.dtype.kind not in "biu" or isinstance(value, jax.core.Tracer) or value.size == 0:
-        return
-    if not np.asarray(value).all():
-        raise RuntimeError("ZeroDivisionError")
+    _refuse_integer_zero_divisor(other, input)
 
 
 _REFLECTED = dict(grad_fn="NotImplemented", tensors=("input", "other"), promote=PROMOTE_BINARY,

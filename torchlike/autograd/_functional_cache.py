@@ -155,13 +155,9 @@ def _signature(kind: tuple, func, avals: list) -> tuple:
     snap = walk(roots)
     storages = tuple([(s.array.shape, s.array.dtype) for s in snap.storages])
     # The function runs under no_grad, so the grad mode is not part of the signature.
-    state = (tuple(snap.guard), _unguarded_state(snap, roots, builtins), _dtype.get_default_dtype())
+    # The walk's guard leaves out only the builtins the function reads.
+    state = (tuple(snap.guard), tuple(builtins), _dtype.get_default_dtype())
     return (kind, state, storages, tuple(avals)), snap, roots
-
-
-def _unguarded_state(snap, roots: list, builtins: list) -> tuple:
-    """What the walk's guard leaves out: the builtins the function reads."""
-    return tuple(builtins)
 
 
 def _counts(code) -> list:
