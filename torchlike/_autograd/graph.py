@@ -234,6 +234,88 @@ def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     return node
 
 
+class RecordTemplate:
+    """What `record` derives from a call signature alone, kept by the dispatch plan of that
+    signature so a repeated call records its node without re-deriving it.
+
+    Per edge: the leaf's slot and whether it is a scalar, a tensor of a differentiable dtype or
+    another tensor. `entries` maps each differentiable-input pattern to the node's backward
+    (kernel key, kernel entry), which depend on nothing else for a fixed signature.
+    """
+
+    __slots__ = ("cls", "slots", "edges", "out_avals", "diff_outputs", "saves", "tensors",
+                 "entries")  # fmt: skip
+
+    _SCALAR, _DIFF, _OTHER = 0, 1, 2
+
+    def __init__(self, node, leaves, arrays):
+        tensor_cls = _tensor_classes[0]
+        self.cls = type(node)
+        self.edges, self.out_avals = node.edges, node.out_avals
+        self.diff_outputs, self.saves = node.diff_outputs, node.saves
+        self.slots = tuple(
+            (i, self._SCALAR if not isinstance(leaves[i], tensor_cls)
+             else self._DIFF if _differentiable(arrays[i].dtype) else self._OTHER)
+            for i in node.edges
+        )  # fmt: skip
+        self.tensors = tuple(isinstance(leaf, tensor_cls) for leaf in leaves)
+        self.entries: dict = {}
+
+
+def record_planned(template: RecordTemplate, fn, leaves, arrays, output):
+    """`record` for a single-output call whose signature made `template`; None when no leaf
+    requires grad. Gives the same node as `record` would."""
+    next_functions, diff_inputs = [], []
+    for i, kind in template.slots:
+        if kind == 0:
+            next_functions.append(_NO_EDGE)
+            continue
+        leaf = leaves[i]
+        if leaf._view_meta is not None:
+            next_functions.append(edge_of(leaf))
+            requires_grad = leaf.requires_grad
+        elif leaf._grad_fn is not None:
+            next_functions.append((leaf._grad_fn, leaf._output_nr))
+            requires_grad = True
+        elif leaf._requires_grad:
+            next_functions.append(accumulator_of(leaf).edge)
+            requires_grad = True
+        else:
+            next_functions.append(_NO_EDGE)
+            requires_grad = False
+        if requires_grad and kind == 1:
+            diff_inputs.append(i)
+    if not diff_inputs and not any(
+        isinstance(leaf, _tensor_classes[0]) and leaf.requires_grad for leaf in leaves
+    ):
+        return None
+    node = template.cls(tuple(next_functions))
+    node.edges = template.edges
+    node.fn = fn
+    node.primals = arrays if type(arrays) is list else list(arrays)
+    node.diff_inputs = diff_inputs = tuple(diff_inputs)
+    node.diff_outputs = template.diff_outputs
+    node.out_avals = template.out_avals
+    node.saves = saves = template.saves
+    if saves == "inputs":
+        snapshot = saved.snapshot_tensor
+        node.saved_inputs = tuple([
+            snapshot(leaf) if is_tensor else None
+            for leaf, is_tensor in zip(leaves, template.tensors)
+        ])  # fmt: skip
+        node.saved_output = None
+    else:
+        node.saved_inputs = ()
+        node.saved_output = saved.snapshot_output(output) if saves == "output" else None
+    node.freed = False
+    node.kernel_key, node.kernel_entry = template.entries.get(diff_inputs, (False, None))
+    if _grad_mode.anomaly["enabled"]:
+        remember_forward_stack(node)
+    output._grad_fn = node  # a template comes from a node with differentiable outputs
+    output._output_nr = 0
+    return node
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype as dt
 from .. import _grad_mode
 from .. import _profiler_state as profiler
-from .._autograd import graph
+from .._autograd import graph, kernels
 from .._autograd.views import mark_views
 from .._device import several_devices
 from .._tensor import Tensor, from_array, make_view
@@ -245,11 +245,12 @@ _PER_CALL = object()  # a grad_fn name that depends on the arguments
 class Plan:
     """What every call with one signature computes the same way (see `_signature`)."""
 
-    __slots__ = ("fn", "kernel", "scalars", "name")
+    __slots__ = ("fn", "kernel", "scalars", "name", "record")
 
     def __init__(self, fn, kernel, scalars, name):
         self.fn, self.kernel, self.name = fn, kernel, name
         self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
+        self.record = None  # grad_fn name -> graph.RecordTemplate, made by the first such node
 
 
 def _signature(row: OpRow, args: tuple, kwargs: dict):
@@ -313,7 +314,33 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
     name = plan.name
     if name is _PER_CALL:
         name = row.grad_fn_name(args, kwargs)
+    if name is not None and not row.view and not isinstance(out, tuple | list):
+        return _planned_output(plan, leaves, arrays, out, name)
     return _outputs(plan.fn, leaves, arrays, out, name, row)
+
+
+def _planned_output(plan: Plan, leaves: list, arrays: list, out, name: str):
+    """`_outputs` for a single, non-view output of a plan: once a call has recorded a node
+    named `name`, later calls record theirs from the plan's RecordTemplate for that name."""
+    tensor = from_array(out)
+    if not _grad_mode._state.enabled:
+        return tensor
+    templates = plan.record
+    template = None if templates is None else templates.get(name)
+    if template is None:
+        if any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
+            node = graph.record(plan.fn, leaves, arrays, [tensor], name, plan.fn.row)
+            if node is not None:
+                if templates is None:
+                    templates = plan.record = {}
+                templates[name] = graph.RecordTemplate(node, leaves, arrays)
+        return tensor
+    node = graph.record_planned(template, plan.fn, leaves, arrays, tensor)
+    if node is not None and node.kernel_key is False:
+        entry = kernels.entry_of(node)
+        if entry.key is not None:
+            template.entries[node.diff_inputs] = (node.kernel_key, entry)
+    return tensor
 
 
 def _remember_plan(key, fn: RowFn, row: OpRow, args: tuple, kwargs: dict, arrays: list) -> None:
