@@ -183,3 +183,25 @@ def test_rebinding_a_library_function_or_set_member_changes_the_program():
         np.testing.assert_array_equal(fn(x).numpy(), (tl.sigmoid(x) * 2.0).numpy())
     finally:
         ACTIVATION = tl.tanh
+
+
+MODES = {"double"}  # a global set the compiled function below reads
+
+
+def test_a_global_set_changed_between_calls_changes_the_program():
+    def scaled(x):
+        return x * 2 if "double" in MODES else x * 1
+
+    compiled = tl.compile(scaled, fullgraph=True)
+    x = data(3)
+    try:
+        for _ in range(3):
+            np.testing.assert_array_equal(compiled(x).numpy(), scaled(x).numpy())
+        assert tl.compiler.counters["fast_guard_hits"] >= 1  # the identity path is the one tested
+        MODES.discard("double")
+        np.testing.assert_array_equal(compiled(x).numpy(), x.numpy())
+        MODES.add("double")
+        np.testing.assert_array_equal(compiled(x).numpy(), x.numpy() * 2)
+    finally:
+        MODES.clear()
+        MODES.add("double")

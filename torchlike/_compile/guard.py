@@ -1,9 +1,9 @@
 """The fast guard: a cache hit proved by identity checks instead of a full state walk.
 
 After a walk has matched a compiled program, what the walk looked at is kept as flat lists:
-every container it looked into (dicts, lists, objects' attributes, function cells and the
-globals a function names) with the objects it held, and every tensor with its storage, view,
-`.grad` and autograd fields. While all of those are the same objects (and every storage array
+every container it looked into (dicts, lists, sets, objects' attributes, function cells and
+the globals a function names) with the objects it held, and every tensor with its storage,
+view, `.grad` and autograd fields. While all of those are the same objects (and every storage array
 keeps its shape and dtype), a new walk would find the same objects and the same signature, so
 the call skips it. Python scalars are compared as objects too: a new learning-rate float takes
 the full walk, which compares values. The objects are held, so an identity cannot be reused.
@@ -38,6 +38,12 @@ def _dict_items(d: dict) -> tuple:
 
 
 def _list_items(items: list) -> tuple:
+    return (len(items), *items)
+
+
+def _set_items(items: set) -> tuple:
+    # The walk compares a set by its contents; the same set holding the same element objects
+    # has them (and iterates them in the same order), and any change of contents shows here.
     return (len(items), *items)
 
 
@@ -77,7 +83,7 @@ def _function_reader(fn: types.FunctionType):
     return read
 
 
-_SIZED = (_dict_items, _list_items)
+_SIZED = (_dict_items, _list_items, _set_items)
 
 
 def _reader(obj):
@@ -86,8 +92,10 @@ def _reader(obj):
         return _dict_items
     if isinstance(obj, list):
         return _list_items
-    if isinstance(obj, tuple):
-        return None  # immutable: the same tuple holds the same objects
+    if isinstance(obj, set):
+        return _set_items
+    if isinstance(obj, tuple | frozenset):
+        return None  # immutable: the same object holds the same objects
     if isinstance(obj, types.FunctionType):
         return _function_reader(obj)
     if isinstance(obj, functools.partial):
@@ -134,6 +142,7 @@ class FastGuard:
     """Identity checks equivalent to re-walking the state one cached program was traced for."""
 
     def __init__(self, entry, signature, snap: Snapshot, args: tuple, kwargs: dict):
+        # signature[1]: the grad mode the program was traced under (None: any grad mode)
         self.entry, self.grad_enabled = entry, signature[1]
         readers = [(_reader(obj), obj) for obj in snap.composites]
         values = (*args, *kwargs.values())
@@ -162,7 +171,8 @@ class FastGuard:
 
     def check(self, args: tuple, kwargs: dict) -> Snapshot | None:
         """This call's snapshot when nothing a walk would see has changed, else None."""
-        if _grad_mode.is_grad_enabled() is not self.grad_enabled:
+        grad_enabled = self.grad_enabled
+        if grad_enabled is not None and _grad_mode.is_grad_enabled() is not grad_enabled:
             return None
         if len(args) != self.n_args or tuple(kwargs) != self.kwargs:
             return None
