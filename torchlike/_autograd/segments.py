@@ -120,8 +120,9 @@ class Chunk:
         outs = segment(primals, layout.inputs)
         stats["segment_runs"] += 1
         buffers = self.buffers
+        pop = buffers.pop
         for node in ops:
-            buffers.pop(node, None)
+            pop(node, None)
         for (child, nr), grad in zip(layout.outside, outs):
             if grad is not None:
                 grads = buffers.get(child)
@@ -143,18 +144,26 @@ def _primals(ops: list):
     node) or a JAX tracer (inside a transform, segments stay out of the way).
     """
     primals = []
-    for node in ops:
-        if node.saves == "inputs":
-            if not saved.intact(node, node.kernel_entry.facts(node)[0]):
-                return None
-        elif node.saved_output is not None and not saved.intact(node, ()):
+    append = primals.append
+    for node in ops:  # saved.intact(node, what the backward reads), inlined
+        out = node.saved_output
+        if out is not None and out[0].version != out[1]:
             return None
+        if node.saves == "inputs":
+            entry = node.kernel_entry
+            saved_inputs = node.saved_inputs
+            for i in (entry._facts or entry.facts(node))[0]:
+                snap = saved_inputs[i] if i < len(saved_inputs) else None
+                if snap is not None and snap[1].version != snap[2]:
+                    return None
         arrays = node.primals
         if node.freed:
             arrays = concrete(arrays)
-        elif _any_tracer(arrays):
-            return None
-        primals.append(arrays)
+        else:
+            for array in arrays:
+                if isinstance(array, _Tracer):
+                    return None
+        append(arrays)
     return primals
 
 
@@ -205,9 +214,12 @@ class _Layout:
         return (where, nr, array.shape, array.dtype, getattr(array, "weak_type", False))
 
 
+_Tracer = jax.core.Tracer
+
+
 def _any_tracer(arrays) -> bool:
     for array in arrays:
-        if isinstance(array, jax.core.Tracer):
+        if isinstance(array, _Tracer):
             return True
     return False
 
