@@ -7,6 +7,12 @@ into denormals, whose slow arithmetic would distort the timing).
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -80,7 +86,7 @@ def torch_api_runner(impl: str, n_ops: int) -> Runner:
 
     def facts():
         if counts["start"] is None:
-            return {}
+            return _fresh_process_facts(impl, n_ops)
         return {
             "backward compiles (kernels, segments), first iteration": (
                 counts["after_first"] - counts["start"]
@@ -88,10 +94,60 @@ def torch_api_runner(impl: str, n_ops: int) -> Runner:
             "backward compiles (kernels, segments), all later iterations": (
                 _backward_compiles() - counts["after_first"]
             ),
+            **_fresh_process_facts(impl, n_ops),
         }
 
     sync = sync_torchlike if impl == TORCHLIKE else sync_torch
     return Runner(step, sync, result, facts)
+
+
+# The first iterations in a new process (nothing compiled or cached in memory yet), printed as
+# milliseconds: the timed runs above share one process, where earlier cases may have compiled
+# the same kernels.
+_FRESH_SCRIPT = """
+import json, sys, time
+import numpy as np
+lib = __import__(sys.argv[1])
+x = lib.from_numpy(np.asarray(json.loads(sys.argv[2]), np.float32)).requires_grad_()
+y = lib.from_numpy(np.asarray(json.loads(sys.argv[3]), np.float32)).requires_grad_()
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    z = lib.ones(*x.shape, requires_grad=True)
+    for _ in range(int(sys.argv[4])):
+        z = (z / x) * y
+    z.sum().backward()
+    float(x.grad.sum())
+    times.append((time.perf_counter() - start) * 1e3)
+print(json.dumps(times))
+"""
+
+
+def _fresh_first_iterations(module: str, n_ops: int, env: dict) -> str:
+    x, y = _data()
+    args = [sys.executable, "-c", _FRESH_SCRIPT, module, json.dumps(x.tolist()),
+            json.dumps(y.tolist()), str(n_ops)]  # fmt: skip
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **env},
+                          timeout=600)  # fmt: skip
+    if done.returncode:
+        return f"failed: {done.stderr.strip().splitlines()[-1:]}"
+    return ", ".join(f"{t:.0f} ms" for t in json.loads(done.stdout))
+
+
+def _fresh_process_facts(impl: str, n_ops: int) -> dict:
+    """First three iterations in new processes: torch; torchlike without and with a warm
+    persistent XLA compilation cache (JAX's own, enabled by its environment variables)."""
+    if impl == TORCH:
+        return {"first 3 iterations in a new process": _fresh_first_iterations("torch", n_ops, {})}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"JAX_COMPILATION_CACHE_DIR": cache,
+               "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}  # fmt: skip
+        cold = _fresh_first_iterations("torchlike", n_ops, env)
+        warm = _fresh_first_iterations("torchlike", n_ops, env)
+    return {
+        "first 3 iterations in a new process, empty persistent XLA cache": cold,
+        "first 3 iterations in a new process, persistent XLA cache kept from the run before": warm,
+    }
 
 
 def jax_runner(n_ops: int) -> Runner:
