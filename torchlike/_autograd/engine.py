@@ -237,12 +237,13 @@ def _release(node) -> None:
         return
     if node.primals is None or node.freed:
         return
-    reads = entry_of(node).facts(node)[0]  # what a create_graph backward would read
+    entry = entry_of(node)
+    reads = entry.facts(node)[0]  # what a create_graph backward would read
     node.freed = True
     if reads or saved.saves_anything(node, reads if node.saves == "inputs" else ()):
         node.primals = None
     else:
-        node.primals = [jax.ShapeDtypeStruct(p.shape, p.dtype) for p in node.primals]
+        node.primals = entry.shapes(node)
     node.saved_inputs, node.saved_output = (), None
 
 

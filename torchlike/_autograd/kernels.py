@@ -63,7 +63,8 @@ class KernelEntry:
     Nodes with the same key share one entry; a node without a key gets its own (id None).
     """
 
-    __slots__ = ("key", "id", "fn", "diff_inputs", "diff_outputs", "formula", "_kernel", "_facts")
+    __slots__ = ("key", "id", "fn", "diff_inputs", "diff_outputs", "formula", "_kernel", "_facts",
+                 "_shapes")  # fmt: skip
 
     def __init__(self, key, node: OpNode, entry_id):
         self.key, self.id, self.fn = key, entry_id, node.fn
@@ -71,7 +72,7 @@ class KernelEntry:
         # A recorded backward (create_graph) reads all the primals it was given, as torch's
         # derivative formulas mention them (pow(x, 0)); only its cotangents can drop out.
         self.formula = getattr(node.fn, "formula_primals", None)
-        self._kernel = self._facts = None
+        self._kernel = self._facts = self._shapes = None
 
     def vjp(self):
         """The pure VJP function (primals, cotangents) -> gradients of the differentiable inputs."""
@@ -98,6 +99,16 @@ class KernelEntry:
             if self.key is not None:
                 self._facts = facts
         return facts
+
+
+    def shapes(self, node: OpNode) -> list:
+        """The node's primals as shapes alone (what a released node keeps), made once per key."""
+        shapes = self._shapes
+        if shapes is None:
+            shapes = tuple([jax.ShapeDtypeStruct(p.shape, p.dtype) for p in node.primals])
+            if self.key is not None:
+                self._shapes = shapes
+        return list(shapes)
 
 
 _entries: OrderedDict = OrderedDict()

@@ -20,7 +20,7 @@ from collections import OrderedDict
 import jax
 import jax.numpy as jnp
 
-from . import compiled, saved
+from . import compiled
 from .graph import AccumulateGrad, OpNode
 from .kernels import COMPILER_OPTIONS, as_array, concrete, entry_of, kernel_key, stats
 
