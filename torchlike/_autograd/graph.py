@@ -175,30 +175,65 @@ _tensor_classes: list = []  # [Tensor], imported on first use (_tensor imports t
 
 def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     """Attach a new node computing `outputs` from `leaves` to the outputs as their grad_fn."""
-    if not _tensor_classes:
-        from .._tensor import Tensor
-
-        _tensor_classes.append(Tensor)
-    tensor_cls = _tensor_classes[0]
-    out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
-    diff_outputs = tuple([i for i, aval in enumerate(out_avals) if _differentiable(aval[1])])
-    if row is not None and row.nondiff_outputs:
-        diff_outputs = tuple(i for i in diff_outputs if i not in row.nondiff_outputs)
-    if not diff_outputs:
+    template = RecordTemplate(leaves, arrays, outputs, name, row, saves)
+    if not template.diff_outputs:
         return None
-    edges, next_functions, diff_inputs = [], [], []
-    for i, leaf in enumerate(leaves):
-        if not isinstance(leaf, tensor_cls):
-            if row is None or row.scalar_edges:
-                edges.append(i)
-                next_functions.append(_NO_EDGE)
-            continue
-        dtype = arrays[i].dtype  # the leaf's own value: casts happen inside fn
-        if row is not None and dtype.kind in "biu":
-            # An integer or bool tensor is a graph input only where the op promotes it.
-            if row.promote is None or i < row.promote_skip:
+    return record_planned(template, fn, leaves, arrays, outputs)
+
+
+class RecordTemplate:
+    """What recording a node derives from the call alone: its class, which inputs are edges
+    (a scalar, a tensor of a differentiable dtype or another tensor), the output avals and
+    which are differentiable, and what the node saves. A dispatch plan keeps the template of
+    its signature, so a repeated call records its node without re-deriving it; `entries` maps
+    each pattern of inputs requiring grad to the node's backward (kernel key, kernel entry).
+    """
+
+    __slots__ = ("cls", "slots", "edges", "out_avals", "diff_outputs", "saves", "tensors",
+                 "entries")  # fmt: skip
+
+    def __init__(self, leaves, arrays, outputs, name, row=None, saves=None):
+        if not _tensor_classes:
+            from .._tensor import Tensor
+
+            _tensor_classes.append(Tensor)
+        tensor_cls = _tensor_classes[0]
+        self.out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
+        diff_outputs = [i for i, aval in enumerate(self.out_avals) if _differentiable(aval[1])]
+        if row is not None and row.nondiff_outputs:
+            diff_outputs = [i for i in diff_outputs if i not in row.nondiff_outputs]
+        self.diff_outputs = tuple(diff_outputs)
+        slots = []
+        for i, leaf in enumerate(leaves):
+            if not isinstance(leaf, tensor_cls):
+                if row is None or row.scalar_edges:
+                    slots.append((i, _SCALAR))
                 continue
-        edges.append(i)
+            dtype = arrays[i].dtype  # the leaf's own value: casts happen inside fn
+            if row is not None and dtype.kind in "biu":
+                # An integer or bool tensor is a graph input only where the op promotes it.
+                if row.promote is None or i < row.promote_skip:
+                    continue
+            slots.append((i, _DIFF if _differentiable(dtype) else _OTHER))
+        self.slots = tuple(slots)
+        self.edges = tuple([i for i, _ in slots])
+        self.cls = node_class(name)
+        self.saves = saves or (row.saves if row is not None else "inputs")
+        self.tensors = tuple([isinstance(leaf, tensor_cls) for leaf in leaves])
+        self.entries: dict = {}
+
+
+_SCALAR, _DIFF, _OTHER = 0, 1, 2  # what an edge of a RecordTemplate takes
+
+
+def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
+    """`record` for a call whose signature made `template`; None when no leaf requires grad."""
+    next_functions, diff_inputs = [], []
+    for i, kind in template.slots:
+        if kind == _SCALAR:
+            next_functions.append(_NO_EDGE)
+            continue
+        leaf = leaves[i]
         if leaf._view_meta is not None:  # a view's grad_fn may need regenerating
             next_functions.append(edge_of(leaf))
             requires_grad = leaf.requires_grad
@@ -211,79 +246,7 @@ def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
         else:
             next_functions.append(_NO_EDGE)
             requires_grad = False
-        if requires_grad and _differentiable(dtype):
-            diff_inputs.append(i)
-    node = node_class(name)(tuple(next_functions))
-    node.edges = tuple(edges)
-    node.fn = fn
-    node.primals = arrays if type(arrays) is list else list(arrays)
-    node.diff_inputs = tuple(diff_inputs)
-    node.diff_outputs = diff_outputs
-    node.out_avals = out_avals
-    node.saves = saves = saves or (row.saves if row is not None else "inputs")
-    node.saved_inputs = saved.snapshot_inputs(leaves) if saves == "inputs" else ()
-    node.saved_output = saved.snapshot_output(outputs[0]) if saves == "output" else None
-    node.freed = False
-    node.kernel_key = False  # computed by kernels.kernel_key on first use
-    node.kernel_entry = None  # kernels.entry_of
-    if _grad_mode.anomaly["enabled"]:
-        remember_forward_stack(node)
-    for i in diff_outputs:
-        outputs[i]._grad_fn = node
-        outputs[i]._output_nr = i
-    return node
-
-
-class RecordTemplate:
-    """What `record` derives from a call signature alone, kept by the dispatch plan of that
-    signature so a repeated call records its node without re-deriving it.
-
-    Per edge: the leaf's slot and whether it is a scalar, a tensor of a differentiable dtype or
-    another tensor. `entries` maps each differentiable-input pattern to the node's backward
-    (kernel key, kernel entry), which depend on nothing else for a fixed signature.
-    """
-
-    __slots__ = ("cls", "slots", "edges", "out_avals", "diff_outputs", "saves", "tensors",
-                 "entries")  # fmt: skip
-
-    _SCALAR, _DIFF, _OTHER = 0, 1, 2
-
-    def __init__(self, node, leaves, arrays):
-        tensor_cls = _tensor_classes[0]
-        self.cls = type(node)
-        self.edges, self.out_avals = node.edges, node.out_avals
-        self.diff_outputs, self.saves = node.diff_outputs, node.saves
-        self.slots = tuple(
-            (i, self._SCALAR if not isinstance(leaves[i], tensor_cls)
-             else self._DIFF if _differentiable(arrays[i].dtype) else self._OTHER)
-            for i in node.edges
-        )  # fmt: skip
-        self.tensors = tuple(isinstance(leaf, tensor_cls) for leaf in leaves)
-        self.entries: dict = {}
-
-
-def record_planned(template: RecordTemplate, fn, leaves, arrays, output):
-    """`record` for a single-output call whose signature made `template`; None when no leaf
-    requires grad. Gives the same node as `record` would."""
-    next_functions, diff_inputs = [], []
-    for i, kind in template.slots:
-        if kind == 0:
-            next_functions.append(_NO_EDGE)
-            continue
-        leaf = leaves[i]
-        if leaf._view_meta is not None:
-            next_functions.append(edge_of(leaf))
-            requires_grad = leaf.requires_grad
-        elif leaf._grad_fn is not None:
-            next_functions.append((leaf._grad_fn, leaf._output_nr))
-            requires_grad = True
-        elif leaf._requires_grad:
-            next_functions.append(accumulator_of(leaf).edge)
-            requires_grad = True
-        else:
-            next_functions.append(_NO_EDGE)
-            requires_grad = False
-        if requires_grad and kind == 1:
+        if requires_grad and kind == _DIFF:
             diff_inputs.append(i)
     if not diff_inputs and not any(
         isinstance(leaf, _tensor_classes[0]) and leaf.requires_grad for leaf in leaves
@@ -306,13 +269,15 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, output):
         node.saved_output = None
     else:
         node.saved_inputs = ()
-        node.saved_output = saved.snapshot_output(output) if saves == "output" else None
+        node.saved_output = saved.snapshot_output(outputs[0]) if saves == "output" else None
     node.freed = False
+    # the backward kernel key and entry (kernels.kernel_key/entry_of) when the template knows them
     node.kernel_key, node.kernel_entry = template.entries.get(diff_inputs, (False, None))
     if _grad_mode.anomaly["enabled"]:
         remember_forward_stack(node)
-    output._grad_fn = node  # a template comes from a node with differentiable outputs
-    output._output_nr = 0
+    for i in template.diff_outputs:
+        outputs[i]._grad_fn = node
+        outputs[i]._output_nr = i
     return node
 
 

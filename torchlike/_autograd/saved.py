@@ -16,19 +16,6 @@ import jax.extend.core as jex
 _USED: dict = {}
 
 
-_tensor_classes: list = []  # [Tensor], imported on first use (_tensor imports this package)
-
-
-def snapshot_inputs(leaves) -> tuple:
-    """Per leaf: (tensor, storage, version) for tensors, None for scalars."""
-    if not _tensor_classes:
-        from .._tensor import Tensor
-
-        _tensor_classes.append(Tensor)
-    cls = _tensor_classes[0]
-    return tuple([snapshot_tensor(leaf) if isinstance(leaf, cls) else None for leaf in leaves])
-
-
 def snapshot_tensor(tensor) -> tuple:
     """(tensor, storage, version); a leaf that requires grad reuses one while it is unchanged."""
     storage = tensor._storage

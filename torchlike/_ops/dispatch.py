@@ -320,22 +320,23 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
 
 
 def _planned_output(plan: Plan, leaves: list, arrays: list, out, name: str):
-    """`_outputs` for a single, non-view output of a plan: once a call has recorded a node
-    named `name`, later calls record theirs from the plan's RecordTemplate for that name."""
+    """`_outputs` for a single, non-view output of a plan, recorded from the plan's
+    RecordTemplate for `name` (made by the first call that records one)."""
     tensor = from_array(out)
     if not _grad_mode._state.enabled:
         return tensor
     templates = plan.record
     template = None if templates is None else templates.get(name)
     if template is None:
-        if any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
-            node = graph.record(plan.fn, leaves, arrays, [tensor], name, plan.fn.row)
-            if node is not None:
-                if templates is None:
-                    templates = plan.record = {}
-                templates[name] = graph.RecordTemplate(node, leaves, arrays)
-        return tensor
-    node = graph.record_planned(template, plan.fn, leaves, arrays, tensor)
+        if not any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
+            return tensor
+        template = graph.RecordTemplate(leaves, arrays, [tensor], name, plan.fn.row)
+        if not template.diff_outputs:
+            return tensor
+        if templates is None:
+            templates = plan.record = {}
+        templates[name] = template
+    node = graph.record_planned(template, plan.fn, leaves, arrays, [tensor])
     if node is not None and node.kernel_key is False:
         entry = kernels.entry_of(node)
         if entry.key is not None:
