@@ -66,3 +66,20 @@ def test_matches_torch(case_id, impl):
 def test_every_case_has_the_three_compared_impls():
     for case in CASES.values():
         assert {TORCHLIKE, TORCH, JAX_JIT} <= set(case.factories), case.id
+
+
+def test_w4_reports_first_iterations_in_new_processes():
+    # The W4 notes time the first iterations of torch and torchlike in new processes (and
+    # torchlike again with JAX's persistent cache kept from the run before): the child runs
+    # succeed and print three iterations each.
+    facts = {}
+    for impl in (TORCH, TORCHLIKE):
+        runner = CASES["W4"].factories[impl]()
+        runner.step()
+        facts.update(runner.facts())
+    fresh = {name: value for name, value in facts.items() if "new process" in name}
+    assert len(fresh) == 3
+    for value in fresh.values():
+        times = value.split(", ")
+        assert len(times) == 3 and all(t.endswith(" ms") for t in times), value
+        assert all(float(t[:-3]) > 0 for t in times), value

@@ -131,7 +131,7 @@ def _fresh_first_iterations(module: str, n_ops: int, env: dict) -> str:
                           timeout=600)  # fmt: skip
     if done.returncode:
         return f"failed: {done.stderr.strip().splitlines()[-1:]}"
-    return ", ".join(f"{t:.0f} ms" for t in json.loads(done.stdout))
+    return ", ".join(f"{t:.3g} ms" for t in json.loads(done.stdout))
 
 
 def _fresh_process_facts(impl: str, n_ops: int) -> dict:
