@@ -359,3 +359,22 @@ def test_a_module_callable_starts_early_and_the_walk_confirms_it():
     assert dict(cache.stats) == {"uncompiled": 1, "compiles": 1, "hits": 2, "early": 1}
     for result in results:
         close(result, expected)
+
+
+SCALES = [2.0]  # rebound to an equal new list before every call below
+
+
+def test_state_rebound_every_call_stops_keeping_fast_guards():
+    global SCALES
+
+    def f(x):
+        return x * SCALES[0]
+
+    x = torch.ones(3)
+    cache.stats.clear()
+    for _ in range(10):
+        SCALES = [2.0]  # same contents, a new object: the walk matches, identity checks do not
+        close(F.jacobian(f, x), np.diag([2.0, 2.0, 2.0]))
+    assert cache.stats["hits"] == 8 and cache.stats["fast_hits"] == 0
+    (last,) = [entry for entry in cache._last.values() if entry[0] is f]
+    assert last[5] is None and last[6] == cache.MAX_GUARD_MISSES  # no guard is built any more

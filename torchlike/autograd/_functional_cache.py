@@ -40,6 +40,7 @@ MAX_SEEN = 256  # signatures seen once, waiting for a repeat
 MAX_PROGRAMS_PER_CODE = 8  # programs one function's code may compile
 MAX_REJECTIONS_PER_CODE = 4  # failed traces after which a function runs uncompiled unwalked
 MAX_EARLY_MISSES = 2  # early runs of the last program that turned out wrong, then no more
+MAX_GUARD_MISSES = 4  # fast guards of one function that failed, then no more are kept
 enabled = {"cache": os.environ.get("TORCHLIKE_FUNCTIONAL_CACHE", "1") != "0"}
 stats: Counter = Counter()  # compiles, hits, uncompiled calls, rejected signatures
 
@@ -146,10 +147,16 @@ def _hit(entry: _Program, key: tuple, func, snap, roots: list, arrays: list, ava
     else:
         misses += early is not None
         outputs = entry.jitted(*inputs)
-    guard = last[5] if last is not None and last[1] is entry and last[0] is func else None
-    if guard is None and len(roots) == 1 and func.__class__ is types.FunctionType:
+    same = last is not None and last[1] is entry and last[0] is func
+    guard, guard_misses = (last[5], last[6]) if same else (None, 0)
+    if (
+        guard is None
+        and guard_misses < MAX_GUARD_MISSES
+        and len(roots) == 1
+        and func.__class__ is types.FunctionType
+    ):
         guard = (FastGuard(entry, (None, None), snap, (), {}), _dtype.get_default_dtype())
-    _last[key] = [func, entry, snap.storages, avals, misses, guard]
+    _last[key] = [func, entry, snap.storages, avals, misses, guard, guard_misses]
     if len(_last) > MAX_PROGRAMS:
         _last.popitem(last=False)
     return outputs
@@ -165,11 +172,12 @@ def _fast_hit(key: tuple, early):
         return None
     snap = guard[0].check((), {})
     if snap is None:
-        last[5] = None
+        last[5], last[6] = None, last[6] + 1
         return None
     n = len(snap.storages)
     if not all(map(operator.is_, early[1][:n], [s.array for s in snap.storages])):
         return None
+    _last.move_to_end(key)
     return early[2]
 
 
