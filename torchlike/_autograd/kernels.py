@@ -100,7 +100,6 @@ class KernelEntry:
                 self._facts = facts
         return facts
 
-
     def shapes(self, node: OpNode) -> list:
         """The node's primals as shapes alone (what a released node keeps), made once per key."""
         shapes = self._shapes

@@ -20,7 +20,7 @@ from collections import OrderedDict
 import jax
 import jax.numpy as jnp
 
-from . import compiled
+from . import compiled, saved
 from .graph import AccumulateGrad, OpNode
 from .kernels import COMPILER_OPTIONS, as_array, concrete, entry_of, kernel_key, stats
 
@@ -144,26 +144,16 @@ def _primals(ops: list):
     node) or a JAX tracer (inside a transform, segments stay out of the way).
     """
     primals = []
-    append = primals.append
-    for node in ops:  # saved.intact(node, what the backward reads), inlined
-        out = node.saved_output
-        if out is not None and out[0].version != out[1]:
+    for node in ops:
+        reads = node.kernel_entry.facts(node)[0] if node.saves == "inputs" else ()
+        if not saved.intact(node, reads):
             return None
-        if node.saves == "inputs":
-            entry = node.kernel_entry
-            saved_inputs = node.saved_inputs
-            for i in (entry._facts or entry.facts(node))[0]:
-                snap = saved_inputs[i] if i < len(saved_inputs) else None
-                if snap is not None and snap[1].version != snap[2]:
-                    return None
         arrays = node.primals
         if node.freed:
             arrays = concrete(arrays)
-        else:
-            for array in arrays:
-                if isinstance(array, _Tracer):
-                    return None
-        append(arrays)
+        elif _any_tracer(arrays):
+            return None
+        primals.append(arrays)
     return primals
 
 

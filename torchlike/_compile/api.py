@@ -134,7 +134,7 @@ class CompiledFunction:
     def _remember(self, entry, signature, snap, args, kwargs) -> None:
         """Keep identity checks for this state, unless they keep failing (state that churns)."""
         if self._fast_misses < _FAST_MISS_LIMIT:
-            self._fast = FastGuard(entry, signature, snap, args, kwargs)
+            self._fast = FastGuard(entry, signature[1], snap, args, kwargs)
 
     def _roots(self, args, kwargs) -> list:
         roots = [("torch.default_generator", default_generator)]

@@ -141,9 +141,9 @@ def _layout(t: Tensor) -> tuple:
 class FastGuard:
     """Identity checks equivalent to re-walking the state one cached program was traced for."""
 
-    def __init__(self, entry, signature, snap: Snapshot, args: tuple, kwargs: dict):
-        # signature[1]: the grad mode the program was traced under (None: any grad mode)
-        self.entry, self.grad_enabled = entry, signature[1]
+    def __init__(self, entry, grad_enabled, snap: Snapshot, args: tuple, kwargs: dict):
+        # grad_enabled: the grad mode the program was traced under (None: any grad mode)
+        self.entry, self.grad_enabled = entry, grad_enabled
         readers = [(_reader(obj), obj) for obj in snap.composites]
         values = (*args, *kwargs.values())
         self.n_args, self.kwargs = len(args), tuple(kwargs)

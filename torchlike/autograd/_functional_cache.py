@@ -155,7 +155,7 @@ def _hit(entry: _Program, key: tuple, func, snap, roots: list, arrays: list, ava
         and len(roots) == 1
         and func.__class__ is types.FunctionType
     ):
-        guard = (FastGuard(entry, (None, None), snap, (), {}), _dtype.get_default_dtype())
+        guard = (FastGuard(entry, None, snap, (), {}), _dtype.get_default_dtype())
     _last[key] = [func, entry, snap.storages, avals, misses, guard, guard_misses]
     if len(_last) > MAX_PROGRAMS:
         _last.popitem(last=False)
@@ -174,8 +174,7 @@ def _fast_hit(key: tuple, early):
     if snap is None:
         last[5], last[6] = None, last[6] + 1
         return None
-    n = len(snap.storages)
-    if not all(map(operator.is_, early[1][:n], [s.array for s in snap.storages])):
+    if not _same(early[1][: len(snap.storages)], [s.array for s in snap.storages]):
         return None
     _last.move_to_end(key)
     return early[2]
