@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import torchlike as torch
+from torchlike import _tiers
 from torchlike._autograd import api, compiled, engine, segments
 
 STEPS = 300  # 600 op nodes: past compiled.MAX_NODES, so backward goes through segments
@@ -13,12 +14,15 @@ STEPS = 300  # 600 op nodes: past compiled.MAX_NODES, so backward goes through s
 
 @pytest.fixture(autouse=True)
 def fresh_segments(monkeypatch):
+    """Segments compile inline here, so which pass first replays one is fixed."""
     segments.clear()
     segments.set_enabled(True)
+    _tiers.set_background(False)
     monkeypatch.setattr(segments, "COMPILE_AFTER", 256)
     yield
     segments.clear()
     segments.set_enabled(True)
+    _tiers.set_background(True)
 
 
 def _leaves(seed=0):
@@ -70,6 +74,25 @@ def test_segments_compile_on_a_later_pass_and_match_per_node_bitwise():
     assert _stat("segment_runs") - runs > 20
     slow = _run(False)
     _assert_bitwise(fast, slow)
+
+
+def test_a_segment_compiled_on_the_worker_thread_replays_with_the_per_node_bits():
+    _tiers.set_background(True)
+    segments.clear()
+    x, y = _leaves(3)
+    history, runs = [], _stat("segment_runs")
+    for _ in range(4):
+        x.grad = y.grad = None
+        z0 = torch.ones(2, 3, requires_grad=True)
+        _chain(x, y, z0).backward()
+        _tiers.wait()
+        history.append([t.grad.numpy().copy() for t in (x, y, z0)])
+    assert _stat("segment_runs") > runs
+    segments.set_enabled(False)
+    x.grad = y.grad = None
+    z0 = torch.ones(2, 3, requires_grad=True)
+    _chain(x, y, z0).backward()
+    _assert_bitwise(history[-1:], [[t.grad.numpy().copy() for t in (x, y, z0)]])
 
 
 def test_first_pass_never_compiles_and_one_compile_per_pass():

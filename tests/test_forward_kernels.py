@@ -1,18 +1,25 @@
-"""Forward kernels: a repeated op call runs as one cached jitted kernel with the eager bits."""
+"""Forward kernels: a repeated op call runs as one cached kernel (interpreted in numpy first,
+then compiled) with the eager bits."""
 
 import numpy as np
 import pytest
 
 import torchlike
+from torchlike import _tiers
 from torchlike._ops import forward
 
 
 @pytest.fixture
 def fresh_kernels():
+    """Kernels compile inline as soon as they have been interpreted once (budget 0)."""
     forward.clear()
     forward.set_enabled(True)
+    _tiers.set_background(False)
+    _tiers.set_budget_ms(0)
     yield forward.stats
     forward.set_enabled(True)
+    _tiers.set_background(True)
+    _tiers.set_budget_ms(5)
 
 
 def _bits(t):
@@ -39,16 +46,20 @@ def test_compiled_calls_give_the_eager_bits(fresh_kernels, name):
     forward.set_enabled(False)
     eager = _bits(CALLS[name](x, y))
     forward.set_enabled(True)
-    results = [_bits(CALLS[name](x, y)) for _ in range(3)]  # eager, compile, cached
+    results = [_bits(CALLS[name](x, y)) for _ in range(3)]  # interpreted or eager, compiled
     assert results == [eager] * 3
     assert fresh_kernels["forward_compiles"] >= 1
 
 
-def test_a_call_compiles_on_its_second_sighting_only(fresh_kernels):
+def test_a_call_is_interpreted_until_its_budget_is_spent_then_compiles(fresh_kernels):
+    _tiers.set_budget_ms(60_000)
     x = torchlike.ones(3, 2)
-    start = dict(fresh_kernels)
-    x * 2.0
+    start, interpreted = dict(fresh_kernels), _tiers.stats["interpreted_runs"]
+    for _ in range(3):
+        x * 2.0
     assert fresh_kernels["forward_compiles"] == start["forward_compiles"]
+    assert _tiers.stats["interpreted_runs"] == interpreted + 3
+    _tiers.set_budget_ms(0)
     x * 2.0
     assert fresh_kernels["forward_compiles"] == start["forward_compiles"] + 1
     runs = fresh_kernels["forward_kernel_runs"]

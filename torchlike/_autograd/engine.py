@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
-from . import compiled, saved, segments
+from . import compiled, kernels, saved, segments
 from .graph import AccumulateGrad, OpNode
 from .kernels import as_array, as_tensor, concrete, entry_of, stats, vjp_facts, zeros
 from .recorded import node_vjp_recorded
@@ -59,7 +59,7 @@ def _add(a, b, create_graph):
         return a
     if create_graph:
         return as_tensor(a) + as_tensor(b)
-    return as_array(a) + as_array(b)
+    return kernels.add(as_array(a), as_array(b))
 
 
 def _collect(roots):
@@ -374,7 +374,7 @@ def accumulate_into(tensor, grad, create_graph: bool, retained: bool = False) ->
     elif create_graph or existing.requires_grad:
         tensor._grad = existing + as_tensor(grad)
     else:
-        existing._write(existing._value + grad)
+        existing._write(kernels.add(existing._value, grad))
 
 
 __all__ = ["log_compiles", "node_vjp", "run_backward", "stats"]

@@ -13,6 +13,7 @@ from collections import OrderedDict
 import jax
 import jax.numpy as jnp
 
+from .._tiers import TieredKernel
 from . import saved
 from .graph import OpNode
 
@@ -85,7 +86,6 @@ class KernelEntry:
             if self.key is None:
                 return self.vjp()
             kernel = self._kernel = _Kernel(self.vjp())
-            stats["kernel_compiles"] += 1
         return kernel
 
     def facts(self, node: OpNode) -> tuple:
@@ -139,12 +139,14 @@ def kernel_for(node: OpNode, full_key=None):
 
 
 class _Kernel:
-    """A jitted VJP kernel; inside another trace (create_graph replays) it runs as plain jit."""
+    """A VJP kernel: tiered (interpreted, then jitted) at top level; inside another trace
+    (create_graph replays) it runs as plain jit."""
 
     __slots__ = ("top_level", "nested")
 
     def __init__(self, kernel):
-        self.top_level = jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+        jitted = jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+        self.top_level = TieredKernel(kernel, jitted, _count_compile)
         self.nested = jax.jit(kernel)  # compiler options are allowed on top-level jits only
 
     def __call__(self, primals, cotangents):
@@ -158,6 +160,30 @@ class _Kernel:
 
 
 _Tracer = jax.core.Tracer
+
+
+def _count_compile():
+    stats["kernel_compiles"] += 1
+
+
+_sums: dict = {}  # (shape, dtype, weak type) of both operands -> TieredKernel of a + b
+
+
+def add(a, b):
+    """a + b for two gradient arrays, through a tiered kernel per pair of avals."""
+    if isinstance(a, _Tracer) or isinstance(b, _Tracer):
+        return a + b
+    key = (a.shape, a.dtype, a.weak_type, b.shape, b.dtype, b.weak_type)
+    kernel = _sums.get(key)
+    if kernel is None:
+        if len(_sums) >= _KERNEL_LIMIT:
+            _sums.clear()
+        kernel = _sums[key] = TieredKernel(_plus, jax.jit(_plus), _count_compile)
+    return kernel(a, b)
+
+
+def _plus(a, b):
+    return a + b
 
 
 def vjp_facts(node: OpNode, full_key, create_graph: bool) -> tuple:

@@ -20,6 +20,7 @@ from collections import OrderedDict
 import jax
 import jax.numpy as jnp
 
+from .. import _tiers
 from . import compiled, saved
 from .graph import AccumulateGrad, OpNode
 from .kernels import COMPILER_OPTIONS, as_array, concrete, entry_of, kernel_key, stats
@@ -116,6 +117,9 @@ class Chunk:
             return False
         primals = _primals(ops)
         if primals is None or _any_tracer(layout.inputs):
+            return False
+        if type(segment) is _Build:  # compile it on the worker; this chunk runs per node
+            segment.start(primals, layout.inputs)
             return False
         outs = segment(primals, layout.inputs)
         stats["segment_runs"] += 1
@@ -220,7 +224,7 @@ def _segment_for(layout: _Layout, ops: list):
     segment = _segments.get(signature)
     if segment is not None:
         _segments.move_to_end(signature)
-        return segment
+        return None if segment is _PENDING else segment
     seen = _seen.get(signature)
     if seen is None:
         _seen[signature] = [len(ops), _passes["current"]]
@@ -238,11 +242,60 @@ def _segment_for(layout: _Layout, ops: list):
             f"{seen[0]} node backwards since pass {seen[1]}",
             file=sys.stderr,
         )
-    segment = _segments[signature] = _build(ops, layout)
+    segment = _build(ops, layout)
     stats["segment_compiles"] += 1
+    if _tiers.background():
+        _segments[signature] = _PENDING
+        segment = _Build(signature, segment)
+    else:
+        _segments[signature] = segment
     if len(_segments) > SEGMENT_LIMIT:
         _segments.popitem(last=False)
     return segment
+
+
+_PENDING = object()  # a segment compiling on the worker thread
+
+
+class _Build:
+    """A segment to compile on the worker thread (`_tiers.compile_later`), lowered here from
+    the chunk that asked for it; until it is done its chunks run per node."""
+
+    __slots__ = ("signature", "jitted")
+
+    def __init__(self, signature, jitted):
+        self.signature, self.jitted = signature, jitted
+
+    def start(self, primals, inputs) -> None:
+        try:
+            lowered = self.jitted.lower(primals, inputs)
+        except Exception:  # noqa: BLE001 - the per-node path raises whatever this would
+            _segments.pop(self.signature, None)
+            return
+        _tiers.compile_later(lowered, self._done)
+
+    def _done(self, executable) -> None:
+        if _segments.get(self.signature) is _PENDING:
+            if executable is None:
+                del _segments[self.signature]
+            else:
+                _segments[self.signature] = _Executable(executable, self.jitted)
+
+
+class _Executable:
+    """A segment compiled on the worker: its executable, or the jitted function for inputs
+    whose avals differ from the ones it was compiled for (weak types)."""
+
+    __slots__ = ("executable", "jitted")
+
+    def __init__(self, executable, jitted):
+        self.executable, self.jitted = executable, jitted
+
+    def __call__(self, primals, inputs):
+        try:
+            return self.executable(primals, inputs)
+        except TypeError:
+            return self.jitted(primals, inputs)
 
 
 def _build(ops: list, layout: _Layout):

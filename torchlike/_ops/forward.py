@@ -1,10 +1,12 @@
-"""Forward kernels: an op that repeats runs as one cached jitted call instead of eager jnp.
+"""Forward kernels: each call signature of an op runs as one cached kernel instead of eager jnp.
 
 An op's eager implementation dispatches each jnp primitive separately (several microseconds
-each, plus casts and scalar conversions). A training loop repeats the same calls, so the
-second time a call is seen (same row, attributes, Python-scalar values, input shapes and
-dtypes) it is compiled into one kernel; later calls cost one cached jit dispatch. First-seen
-calls stay eager, so one-off ops never pay for a compile.
+each, plus casts and scalar conversions, and an XLA compile per new primitive and shape). So
+each call signature (same row, attributes, Python-scalar values, input shapes and dtypes) gets
+one `_tiers.TieredKernel`: interpreted in numpy while that is cheaper than compiling, then one
+compiled kernel, so later calls cost one cached jit dispatch. A call the interpreter cannot
+evaluate runs eagerly the first time and compiles the second, so one-off ops never pay for a
+compile.
 
 Python scalars are baked into the kernel as constants (jnp treats a concrete exponent of 2
 differently from a traced one, and eager and compiled results must have the same bits); a
@@ -21,14 +23,14 @@ import jax
 import numpy as np
 
 from .._autograd.kernels import COMPILER_OPTIONS
+from .._tiers import TieredKernel
 
 _KERNEL_LIMIT = 4096
 _SCALAR_VARIANTS = 8  # distinct scalar values one call site may compile before staying eager
 EAGER = _EAGER = object()  # a call that stays eager
 
 _enabled = {"on": os.environ.get("TORCHLIKE_FORWARD_KERNELS", "1") not in ("", "0")}
-_kernels: OrderedDict = OrderedDict()  # full key -> jitted kernel, or _EAGER
-_sightings: dict = {}  # full key -> times seen before compiling
+_kernels: OrderedDict = OrderedDict()  # full key -> TieredKernel, or _EAGER
 _variants: dict = {}  # function key -> distinct scalar values compiled for it
 stats = {"forward_compiles": 0, "forward_kernel_runs": 0}
 # Dispatch plans (dispatch.Plan) by call signature; they hold kernels, so they go with them.
@@ -43,7 +45,6 @@ def set_enabled(enabled: bool) -> None:
 
 def clear() -> None:
     _kernels.clear()
-    _sightings.clear()
     plans.clear()
     _variants.clear()
 
@@ -57,8 +58,6 @@ def run(fn, arrays):
     kernel = _kernels.get(full_key)
     if kernel is None:
         kernel = _on_miss(fn, key, statics, full_key)
-        if kernel is None:
-            return fn(*arrays)
     if kernel is _EAGER:
         return fn(*arrays)
     try:
@@ -72,8 +71,8 @@ def run(fn, arrays):
 
 
 def kernel_for(fn, arrays):
-    """The kernel `run(fn, arrays)` now calls: a jitted function of the non-numpy arrays,
-    EAGER when the call runs eagerly for good, or None while it may still compile."""
+    """The kernel `run(fn, arrays)` now calls: a TieredKernel of the non-numpy arrays, EAGER
+    when the call runs eagerly for good, or None before the call has been seen."""
     if not _enabled["on"]:
         return None
     keys = _keys(fn, arrays)
@@ -105,21 +104,10 @@ def _keys(fn, arrays):
 
 
 def _on_miss(fn, key, statics, full_key):
-    """None while the call is new; then a compiled kernel (or _EAGER when it must stay eager)."""
-    seen = _sightings.get(full_key, 0)
-    if seen == 0:
-        if len(_sightings) > 4 * _KERNEL_LIMIT:
-            _sightings.clear()
-        _sightings[full_key] = 1
-        return None
-    del _sightings[full_key]
+    """The new call's kernel, or _EAGER when its scalars have taken too many values."""
     variants = _variants.setdefault(key, set())
     variants.add(statics)
-    if len(variants) > _SCALAR_VARIANTS:
-        kernel = _EAGER
-    else:
-        kernel = _compile(fn, statics)
-        stats["forward_compiles"] += 1
+    kernel = _EAGER if len(variants) > _SCALAR_VARIANTS else _compile(fn, statics)
     _kernels[full_key] = kernel
     if len(_kernels) > _KERNEL_LIMIT:
         _kernels.popitem(last=False)
@@ -135,4 +123,9 @@ def _compile(fn, statics):
         arrays = [constants[i] if i in constants else next(it) for i in range(len(dynamic) + count)]
         return fn(*arrays)
 
-    return jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+    jitted = jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+    return TieredKernel(kernel, jitted, _count_compile, eager_first=True)
+
+
+def _count_compile():
+    stats["forward_compiles"] += 1

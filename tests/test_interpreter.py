@@ -1,0 +1,178 @@
+"""The numpy interpreter tier: its results carry XLA's compiled bits, or it steps aside."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import torchlike as torch
+from torchlike import _interpreter, _tiers
+from torchlike._autograd.kernels import COMPILER_OPTIONS
+
+SPECIAL = np.array(
+    [np.nan, -0.0, 0.0, 1.0, -1.5, np.inf, -np.inf, 3.0e38, 1.0e-37, 7.25], np.float32
+)
+
+
+def _inputs(dtype=np.float32, n=10, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n).astype(dtype)
+    a[: len(SPECIAL)] = SPECIAL[:n].astype(dtype)
+    b = rng.standard_normal(n).astype(dtype)
+    b[1:4] = [0.0, -0.0, 0.0]
+    return jnp.asarray(a), jnp.asarray(b)
+
+
+PROGRAMS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "max": jax.lax.max,
+    "min": jax.lax.min,
+    "relu": lambda a, b: jax.nn.relu(a),
+    "pow3": lambda a, b: jax.lax.integer_pow(a, 3),
+    "pow_minus2": lambda a, b: jax.lax.integer_pow(b, -2),
+    "sqrt": lambda a, b: jnp.sqrt(jnp.abs(a)),
+    "where": lambda a, b: jnp.where(a > b, a, b * 2.0),
+    "widen_round": lambda a, b: (a.astype(jnp.float64) * b.astype(jnp.float64)).astype(a.dtype),
+    "int_to_float": lambda a, b: jnp.arange(10, dtype=jnp.int32).astype(a.dtype) * a,
+    "moves": lambda a, b: jnp.concatenate([a[::2], jnp.flip(b)[:3]]).reshape(-1, 1).T,
+    "broadcast": lambda a, b: a[:, None] + b[None, :],
+    "compare": lambda a, b: (a == b) | (a < b) & ~jnp.isfinite(a),
+    "mul_vjp": lambda a, b: jax.vjp(lambda u, v: u * v, a, b)[1](a),
+}
+
+
+def _same_bits(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    if got.dtype.kind == "f":
+        nan = np.isnan(got)
+        np.testing.assert_array_equal(nan, np.isnan(want))
+        bits = f"u{got.dtype.itemsize}"
+        np.testing.assert_array_equal(got[~nan].view(bits), want[~nan].view(bits))
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_interpreted_programs_give_the_compiled_bits(name, dtype):
+    a, b = _inputs(dtype)
+    fn = PROGRAMS[name]
+    program = _interpreter.program(fn, (a, b))
+    assert program is not None, f"{name} should be interpretable"
+    got = program.run([a, b])
+    want = jax.jit(fn, compiler_options=COMPILER_OPTIONS)(a, b)
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        _same_bits(g, w)
+        assert isinstance(g, jax.Array)
+
+
+NOT_INTERPRETED = {
+    "exp": jnp.exp,
+    "float_sum": jnp.sum,
+    "matmul": lambda a: a @ a,
+    "float_to_int": lambda a: a.astype(jnp.int32),
+    "half": lambda a: a.astype(jnp.float16),
+    # XLA's simplifier may rewrite arithmetic that reads arithmetic (A / sqrt(B) -> A * rsqrt(B))
+    "div_of_sqrt": lambda a: a / jnp.sqrt(a),
+    "chain_through_moves": lambda a: (a * a).T.reshape(-1)[:3] + 1.0,
+    "div_by_constant": lambda a: a / 3.0,
+    "div_by_scalar": lambda a: a / a[0, 0],
+    "constant_minus": lambda a: 0.0 - a,
+    "div_vjp": lambda a: jax.vjp(lambda u, v: u / v, a, a)[1](a),
+}
+
+
+@pytest.mark.parametrize("name", NOT_INTERPRETED)
+def test_programs_whose_bits_xla_may_change_are_not_interpreted(name):
+    a = jnp.ones((3, 3), jnp.float32)
+    assert _interpreter.program(NOT_INTERPRETED[name], (a,)) is None
+
+
+def test_xla_rewrites_are_real_where_the_interpreter_steps_aside():
+    """The reason for the rule above: compiled, A / sqrt(B) rounds unlike two IEEE ops."""
+    rng = np.random.default_rng(2)
+    a = rng.uniform(0.5, 2.0, 4096).astype(np.float32)
+    b = rng.uniform(0.5, 2.0, 4096).astype(np.float32)
+    jitted = jax.jit(lambda x, y: x / jnp.sqrt(y), compiler_options=COMPILER_OPTIONS)
+    assert not np.array_equal(np.asarray(jitted(a, b)), a / np.sqrt(b))
+
+
+def test_a_subnormal_input_or_result_leaves_the_run_to_xla():
+    program = _interpreter.program(lambda a, b: a * b, (jnp.ones(2), jnp.ones(2)))
+    tiny = np.float32(np.finfo(np.float32).tiny)
+    normal = jnp.asarray(np.array([1.0, 2.0], np.float32))
+    assert program.run([jnp.asarray(np.array([tiny / 4, 1.0], np.float32)), normal]) is None
+    small = jnp.asarray(np.array([tiny, 1.0], np.float32))
+    assert program.run([small, jnp.asarray(np.array([0.25, 1.0], np.float32))]) is None
+    assert program.run([normal, normal]) is not None
+
+
+def test_a_tiered_kernel_falls_back_to_the_flushed_xla_result_on_subnormals():
+    fn = lambda a, b: a * b  # noqa: E731
+    kernel = _tiers.TieredKernel(fn, jax.jit(fn, compiler_options=COMPILER_OPTIONS))
+    tiny = np.finfo(np.float32).tiny
+    a = jnp.asarray(np.array([tiny, 3.0], np.float32))
+    b = jnp.asarray(np.array([0.5, 2.0], np.float32))
+    fallbacks = _tiers.stats["interpreter_fallbacks"]
+    _same_bits(kernel(a, b), jax.jit(fn)(a, b))
+    assert _tiers.stats["interpreter_fallbacks"] == fallbacks + 1
+    assert np.asarray(kernel(a, b))[0] == 0.0  # XLA's CPU runtime flushes it
+
+
+def test_rent_or_buy_compiles_once_the_budget_is_spent_and_keeps_the_bits():
+    fn = lambda a, b: jnp.maximum(a / b, a)  # noqa: E731
+    compiles = []
+    kernel = _tiers.TieredKernel(fn, jax.jit(fn), lambda: compiles.append(1))
+    a, b = _inputs()
+    _tiers.set_budget_ms(60_000)
+    try:
+        first = kernel(a, b)
+        assert kernel.compiled is None and not compiles
+        _tiers.set_budget_ms(0)
+        kernel(a, b)  # interpreted; the budget is spent, so it compiles (on the worker thread)
+        _tiers.wait()
+        assert kernel.compiled is not None and compiles == [1]
+        _same_bits(kernel(a, b), first)
+    finally:
+        _tiers.set_budget_ms(5)
+
+
+def test_a_background_executable_still_takes_arguments_of_other_avals():
+    fn = lambda a: a * 2.0  # noqa: E731
+    kernel = _tiers.TieredKernel(fn, jax.jit(fn))
+    _tiers.set_budget_ms(0)
+    try:
+        kernel(jnp.ones(3, jnp.float32))
+        _tiers.wait()
+    finally:
+        _tiers.set_budget_ms(5)
+    _same_bits(kernel(jnp.ones(4, jnp.float32)), jnp.full(4, 2.0, jnp.float32))
+
+
+def test_first_calls_of_torch_ops_match_torch():
+    """The interpreted first call (elementwise ops on fresh shapes) against PyTorch."""
+    import torch as real
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 7)).astype(np.float32)
+    b = rng.uniform(0.5, 2.0, (3, 7)).astype(np.float32)
+    interpreted = _tiers.stats["interpreted_runs"]
+    for fn in (
+        lambda m, x, y: (x / y) * x - y,
+        lambda m, x, y: m.relu(x) + m.maximum(x, y),
+        lambda m, x, y: m.where(x > 0, x**2, -y),
+        lambda m, x, y: m.clamp(x, min=-0.5, max=0.5) * y,
+    ):
+        got = fn(torch, torch.tensor(a), torch.tensor(b)).numpy()
+        want = fn(real, real.tensor(a), real.tensor(b)).numpy()
+        np.testing.assert_array_equal(got, want)
+    assert _tiers.stats["interpreted_runs"] > interpreted
+
+
+def test_set_mode_rejects_unknown_modes():
+    with pytest.raises(ValueError, match="interpreter mode"):
+        _tiers.set_mode("sometimes")

@@ -1,0 +1,245 @@
+"""Kernels that run their first calls in numpy and compile once that has cost as much as a compile.
+
+Forward op kernels and backward VJP kernels are `TieredKernel`s. Compiling one costs XLA about
+20-60 ms on a CPU, which a one-off op or the first pass of a long loop cannot earn back. So a
+kernel whose jaxpr `_interpreter` can evaluate with XLA's bits runs in numpy until the time spent
+there reaches the budget (`TORCHLIKE_INTERPRET_MS`, 5 ms by default: the rent-or-buy rule),
+then compiles. The compile runs on one worker thread (`compile_later`) while the calls go on
+being interpreted, so a loop's first passes do not stop for XLA; `TORCHLIKE_BACKGROUND_COMPILE=0`
+compiles inline instead. A kernel that cannot be interpreted compiles on its first call, or runs
+eagerly once first when made `eager_first`. Backward segments (`_autograd/segments.py`) use the
+same worker.
+
+Interpretation runs only where it can give the compiled bits: on the CPU backend with one
+device, for concrete arrays, and never for a run that meets a subnormal float (see
+`_interpreter`). `TORCHLIKE_INTERPRET=0` (or `set_mode("off")`) compiles every kernel as
+before; `TORCHLIKE_INTERPRET=verify` also runs the compiled kernel and raises on any bit
+difference, which the test suite can run under.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+import time
+
+import jax
+import numpy as np
+
+from . import _interpreter
+
+_MODES = ("on", "off", "verify")
+_settings = {
+    "mode": os.environ.get("TORCHLIKE_INTERPRET", "1").lower(),
+    "budget": float(os.environ.get("TORCHLIKE_INTERPRET_MS", "5")) / 1e3,
+    "background": os.environ.get("TORCHLIKE_BACKGROUND_COMPILE", "1") not in ("", "0"),
+    "usable": None,  # whether this process's backend and devices allow interpreting (lazy)
+}
+if _settings["mode"] in ("", "0", "false"):
+    _settings["mode"] = "off"
+elif _settings["mode"] not in _MODES:
+    _settings["mode"] = "on"
+stats = {"interpreted_runs": 0, "interpreter_fallbacks": 0}
+_NONE = object()  # no Program: the kernel cannot be interpreted
+
+
+def set_mode(mode: str) -> None:
+    """Interpret first calls ("on"), compile them ("off"), or interpret and compare ("verify")."""
+    if mode not in _MODES:
+        raise ValueError(f"interpreter mode must be one of {_MODES}, got {mode!r}")
+    _settings["mode"] = mode
+
+
+def set_budget_ms(ms: float) -> None:
+    """Interpreter time after which a kernel compiles (0: compile on the second call)."""
+    _settings["budget"] = float(ms) / 1e3
+
+
+def set_background(enabled: bool) -> None:
+    """Compile kernels that outgrew the interpreter on a worker thread (True) or inline."""
+    wait()
+    _settings["background"] = bool(enabled)
+
+
+def background() -> bool:
+    """Whether compiles go to the worker thread: on by default, and only while interpreting."""
+    return _settings["background"] and _settings["mode"] == "on"
+
+
+def _usable() -> bool:
+    usable = _settings["usable"]
+    if usable is None:
+        from ._device import several_devices
+
+        usable = _settings["usable"] = jax.default_backend() == "cpu" and not several_devices()
+    return usable
+
+
+class TieredKernel:
+    """`fn` called through `jitted`: interpreted in numpy first when it can be (see module)."""
+
+    __slots__ = ("fn", "jitted", "compiled", "program", "avals", "spent", "on_compile", "eager",
+                 "pending")  # fmt: skip
+
+    def __init__(self, fn, jitted, on_compile=None, eager_first=False):
+        self.fn, self.jitted, self.on_compile = fn, jitted, on_compile
+        self.compiled = None  # `jitted` once this kernel has compiled
+        self.program = None  # the interpreter's Program, _NONE, or None before the first call
+        self.avals, self.spent = None, 0.0
+        self.eager = eager_first  # a non-interpretable kernel's first call runs `fn` eagerly
+        self.pending = False  # a background compile is queued or running
+
+    def __call__(self, *args):
+        compiled = self.compiled
+        if compiled is not None:
+            try:
+                return compiled(*args)
+            except TypeError:  # a background-compiled executable takes its avals only
+                if compiled is self.jitted:
+                    raise
+                self.compiled = self.jitted
+                return self.jitted(*args)
+        mode = _settings["mode"]
+        if mode != "off" and _usable():
+            leaves = jax.tree_util.tree_leaves(args)
+            program = self.program
+            if program is None:
+                program = self._trace(args, leaves)
+            if program is not _NONE and self._fits(leaves):
+                start = time.perf_counter()
+                out = program.run(leaves)
+                if out is not None:
+                    self.spent += time.perf_counter() - start
+                    stats["interpreted_runs"] += 1
+                    if self.spent >= _settings["budget"] and not self.pending:
+                        self._outgrown(args)
+                    if mode == "verify":
+                        _verify(self, args, out)
+                    return out
+                stats["interpreter_fallbacks"] += 1
+        if self.eager:
+            self.eager = False
+            return self.fn(*args)
+        return self._compile()(*args)
+
+    def _trace(self, args, leaves):
+        program = None
+        if not any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
+            program = _interpreter.program(self.fn, args)
+        self.program = _NONE if program is None else program
+        self.avals = [(leaf.shape, leaf.dtype) for leaf in leaves]
+        return self.program
+
+    def _fits(self, leaves) -> bool:
+        avals = self.avals
+        if len(leaves) != len(avals):
+            return False
+        for leaf, (shape, dtype) in zip(leaves, avals):
+            if isinstance(leaf, jax.core.Tracer) or leaf.shape != shape or leaf.dtype != dtype:
+                return False
+        return True
+
+    def _outgrown(self, args) -> None:
+        if background():
+            self.pending = True
+            try:
+                lowered = self.jitted.lower(*args)
+            except Exception:  # noqa: BLE001 - the next call compiles inline and raises there
+                self.program = _NONE
+                return
+            compile_later(lowered, self._compiled_later)
+        else:
+            self._compile()
+
+    def _compiled_later(self, executable) -> None:
+        self._compile(executable)
+
+    def _compile(self, executable=None):
+        """Switch to the compiled kernel: `executable` from the worker, else `jitted` itself
+        (which compiles on its next call; a failed background compile raises there)."""
+        compiled = self.compiled = executable or self.jitted
+        self.program = None
+        if self.on_compile is not None:
+            self.on_compile()
+        return compiled
+
+
+# ----- the compile worker -----------------------------------------------------------------------
+_queue: queue.Queue = queue.Queue()
+_worker: list = []
+
+
+def compile_later(lowered, done) -> None:
+    """Compile `lowered` (a jax Lowered) on the worker thread, then call `done(executable)`
+    there (None when compiling failed). Tracing and lowering stay on the caller's thread:
+    they hold the GIL, while XLA's compile releases it, so the caller runs on meanwhile."""
+    if not _worker:
+        thread = threading.Thread(target=_work, name="torchlike-compile", daemon=True)
+        _worker.append(thread)
+        thread.start()
+    _queue.put((lowered, done))
+
+
+def _work() -> None:
+    while True:
+        item = _queue.get()
+        try:
+            if item is None:
+                return
+            lowered, done = item
+            try:
+                executable = lowered.compile()
+            except Exception:  # noqa: BLE001 - reported as None; the caller's path raises it
+                executable = None
+            done(executable)
+        finally:
+            _queue.task_done()
+
+
+def wait() -> None:
+    """Block until every queued background compile has finished."""
+    if _worker:
+        _queue.join()
+
+
+def _stop() -> None:
+    if _worker and _worker[0].is_alive():
+        _queue.put(None)
+        _worker[0].join()
+    _worker.clear()
+
+
+def _forked() -> None:
+    """In a forked child the worker thread is gone: start afresh on the next compile."""
+    global _queue
+    _queue = queue.Queue()
+    _worker.clear()
+
+
+atexit.register(_stop)
+os.register_at_fork(before=wait, after_in_child=_forked)
+
+
+def _verify(kernel: TieredKernel, args, out) -> None:
+    expected = kernel.jitted(*args)
+    got_leaves, want_leaves = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(expected)
+    for got, want in zip(got_leaves, want_leaves):
+        got, want = np.asarray(got), np.asarray(want)
+        same = got.shape == want.shape and got.dtype == want.dtype
+        if same and got.dtype.kind == "f":  # same bits, any NaN payload
+            nan = np.isnan(got)
+            bits = f"u{got.dtype.itemsize}"
+            same = np.array_equal(nan, np.isnan(want)) and np.array_equal(
+                got[~nan].view(bits), want[~nan].view(bits)
+            )
+        elif same:
+            same = np.array_equal(got, want)
+        if not same:
+            name = getattr(kernel.fn, "__qualname__", kernel.fn)
+            jaxpr = jax.make_jaxpr(kernel.fn)(*args)
+            raise AssertionError(
+                f"interpreted kernel {name} differs from its compiled bits:\n{jaxpr}\n"
+                f"got {got!r}\nwant {want!r}"
+            )
