@@ -17,12 +17,13 @@ def fresh_segments(monkeypatch):
     """Segments compile inline here, so which pass first replays one is fixed."""
     segments.clear()
     segments.set_enabled(True)
-    _tiers.set_background(False)
+    _tiers.wait()
+    monkeypatch.setitem(_tiers._settings, "background", False)
     monkeypatch.setattr(segments, "COMPILE_AFTER", 256)
     yield
+    _tiers.wait()
     segments.clear()
     segments.set_enabled(True)
-    _tiers.set_background(True)
 
 
 def _leaves(seed=0):

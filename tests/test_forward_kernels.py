@@ -10,16 +10,15 @@ from torchlike._ops import forward
 
 
 @pytest.fixture
-def fresh_kernels():
+def fresh_kernels(monkeypatch):
     """Kernels compile inline as soon as they have been interpreted once (budget 0)."""
     forward.clear()
     forward.set_enabled(True)
-    _tiers.set_background(False)
-    _tiers.set_budget_ms(0)
+    _tiers.wait()
+    monkeypatch.setitem(_tiers._settings, "background", False)
+    monkeypatch.setitem(_tiers._settings, "budget", 0.0)
     yield forward.stats
     forward.set_enabled(True)
-    _tiers.set_background(True)
-    _tiers.set_budget_ms(5)
 
 
 def _bits(t):

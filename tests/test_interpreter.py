@@ -123,33 +123,32 @@ def test_a_tiered_kernel_falls_back_to_the_flushed_xla_result_on_subnormals():
     assert np.asarray(kernel(a, b))[0] == 0.0  # XLA's CPU runtime flushes it
 
 
-def test_rent_or_buy_compiles_once_the_budget_is_spent_and_keeps_the_bits():
+def test_rent_or_buy_compiles_once_the_budget_is_spent_and_keeps_the_bits(monkeypatch):
     fn = lambda a, b: jnp.maximum(a / b, a)  # noqa: E731
     compiles = []
     kernel = _tiers.TieredKernel(fn, jax.jit(fn), lambda: compiles.append(1))
     a, b = _inputs()
-    _tiers.set_budget_ms(60_000)
-    try:
-        first = kernel(a, b)
-        assert kernel.compiled is None and not compiles
-        _tiers.set_budget_ms(0)
-        kernel(a, b)  # interpreted; the budget is spent, so it compiles (on the worker thread)
-        _tiers.wait()
-        assert kernel.compiled is not None and compiles == [1]
-        _same_bits(kernel(a, b), first)
-    finally:
-        _tiers.set_budget_ms(5)
+    monkeypatch.setitem(_tiers._settings, "mode", "on")
+    monkeypatch.setitem(_tiers._settings, "background", True)
+    monkeypatch.setitem(_tiers._settings, "budget", 60.0)
+    first = kernel(a, b)
+    assert kernel.compiled is None and not compiles
+    _tiers.set_budget_ms(0)
+    kernel(a, b)  # interpreted; the budget is spent, so it compiles on the worker thread
+    _tiers.wait()
+    assert isinstance(kernel.compiled, _tiers.Executable) and compiles == [1]
+    _same_bits(kernel(a, b), first)
 
 
-def test_a_background_executable_still_takes_arguments_of_other_avals():
+def test_a_background_executable_still_takes_arguments_of_other_avals(monkeypatch):
     fn = lambda a: a * 2.0  # noqa: E731
     kernel = _tiers.TieredKernel(fn, jax.jit(fn))
-    _tiers.set_budget_ms(0)
-    try:
-        kernel(jnp.ones(3, jnp.float32))
-        _tiers.wait()
-    finally:
-        _tiers.set_budget_ms(5)
+    monkeypatch.setitem(_tiers._settings, "mode", "on")
+    monkeypatch.setitem(_tiers._settings, "background", True)
+    monkeypatch.setitem(_tiers._settings, "budget", 0.0)
+    kernel(jnp.ones(3, jnp.float32))
+    _tiers.wait()
+    assert isinstance(kernel.compiled, _tiers.Executable)
     _same_bits(kernel(jnp.ones(4, jnp.float32)), jnp.full(4, 2.0, jnp.float32))
 
 

@@ -67,13 +67,7 @@ class _Subnormal(Exception):
 def _flushing(fn):
     """An arithmetic rule whose float result XLA would flush to zero if subnormal."""
 
-    def rule(params, *args):
-        out = fn(params, *args)
-        if out.dtype in _FLOATS and has_subnormal(out):
-            raise _Subnormal
-        return out
-
-    return rule
+    return lambda params, *args: _check(fn(params, *args))
 
 
 def _binary(ufunc):
@@ -241,7 +235,7 @@ def _rule(eqn):
 
 
 class _NotInterpretable(Exception):
-    pass
+    """An equation without a numpy rule that gives XLA's bits."""
 
 
 class Program:
@@ -311,7 +305,7 @@ def _flatten(closed, out_shape) -> Program:
     registers: list = []
     steps: list = []
     arith: set = set()  # registers that float arithmetic made, or that read such a value
-    _broadcasts.clear()
+    broadcasts: set = set()  # registers written by broadcast_in_dim
     constants: set = set()  # registers holding literals and constants
     # Drop what the outputs do not read (a VJP's jaxpr keeps the forward's unused results).
     jaxpr, _ = pe.dce_jaxpr(closed.jaxpr, [True] * len(closed.jaxpr.outvars), instantiate=True)
@@ -347,7 +341,7 @@ def _flatten(closed, out_shape) -> Program:
                 for var, inner_out in zip(eqn.outvars, inner.jaxpr.outvars):
                     env[var] = _read(inner_env, inner_out, new)
                 continue
-            verdict = _rewritten(eqn, ins, arith, constants)
+            verdict = _rewritten(eqn, ins, arith, constants, broadcasts)
             if verdict is True:
                 raise _NotInterpretable
             kept = _added_zero(eqn)
@@ -363,7 +357,7 @@ def _flatten(closed, out_shape) -> Program:
                 if verdict:
                     arith.add(index)
                 if eqn.primitive.name == "broadcast_in_dim":
-                    _broadcasts.add(index)
+                    broadcasts.add(index)
             steps.append((rule, eqn.params, tuple(ins), outs[0] if len(outs) == 1 else tuple(outs)))
 
     env = {}
@@ -412,25 +406,24 @@ def _read(env, var, new):
 # is by a constant, a scalar or a broadcast value (A / C -> A * (1 / C)) and no constant is
 # subtracted from (0 - A -> -A).
 _ARITH = frozenset(("add", "sub", "mul", "div", "sqrt", "integer_pow", "square"))
-_broadcasts: set = set()  # registers written by broadcast_in_dim, while flattening one program
 
 
-def _divides_by_one_value(eqn, divisor, constants) -> bool:
+def _divides_by_one_value(eqn, divisor, constants: set, broadcasts: set) -> bool:
     """A divisor XLA turns into one reciprocal and a multiply: a constant, a scalar, or a
     broadcast value."""
     if divisor in constants or eqn.invars[1].aval.shape != eqn.outvars[0].aval.shape:
         return True
-    return divisor in _broadcasts
+    return divisor in broadcasts
 
 
-def _rewritten(eqn, ins, arith: set, constants: set):
+def _rewritten(eqn, ins, arith: set, constants: set, broadcasts: set):
     """True when XLA may rewrite this equation with what made its inputs; else whether its
     outputs carry float arithmetic (made by it, or read from a value it made)."""
     name = eqn.primitive.name
     touched = any(i in arith for i in ins)
     floats = bool(eqn.invars) and np.dtype(eqn.invars[0].aval.dtype) in _FLOATS
     if name in _ARITH and floats:
-        if touched or (name == "div" and _divides_by_one_value(eqn, ins[1], constants)):
+        if touched or (name == "div" and _divides_by_one_value(eqn, ins[1], constants, broadcasts)):
             return True
         return name == "sub" and ins[0] in constants or "arith"
     return "carry" if touched else False

@@ -94,13 +94,7 @@ class TieredKernel:
     def __call__(self, *args):
         compiled = self.compiled
         if compiled is not None:
-            try:
-                return compiled(*args)
-            except TypeError:  # a background-compiled executable takes its avals only
-                if compiled is self.jitted:
-                    raise
-                self.compiled = self.jitted
-                return self.jitted(*args)
+            return compiled(*args)
         mode = _settings["mode"]
         if mode != "off" and _usable():
             leaves = jax.tree_util.tree_leaves(args)
@@ -149,15 +143,12 @@ class TieredKernel:
             except Exception:  # noqa: BLE001 - the next call compiles inline and raises there
                 self.program = _NONE
                 return
-            compile_later(lowered, self._compiled_later)
+            compile_later(self.jitted, lowered, self._compile)
         else:
             self._compile()
 
-    def _compiled_later(self, executable) -> None:
-        self._compile(executable)
-
     def _compile(self, executable=None):
-        """Switch to the compiled kernel: `executable` from the worker, else `jitted` itself
+        """Switch to the compiled kernel: an `Executable` from the worker, else `jitted` itself
         (which compiles on its next call; a failed background compile raises there)."""
         compiled = self.compiled = executable or self.jitted
         self.program = None
@@ -171,15 +162,32 @@ _queue: queue.Queue = queue.Queue()
 _worker: list = []
 
 
-def compile_later(lowered, done) -> None:
-    """Compile `lowered` (a jax Lowered) on the worker thread, then call `done(executable)`
-    there (None when compiling failed). Tracing and lowering stay on the caller's thread:
-    they hold the GIL, while XLA's compile releases it, so the caller runs on meanwhile."""
+def compile_later(jitted, lowered, done) -> None:
+    """Compile `lowered` (`jitted` lowered for some arguments) on the worker thread, then call
+    `done` there with an `Executable` (None when compiling failed). Tracing and lowering stay
+    on the caller's thread: they hold the GIL, while XLA's compile releases it, so the caller
+    runs on meanwhile."""
     if not _worker:
         thread = threading.Thread(target=_work, name="torchlike-compile", daemon=True)
         _worker.append(thread)
         thread.start()
-    _queue.put((lowered, done))
+    _queue.put((jitted, lowered, done))
+
+
+class Executable:
+    """What the worker compiled, called like `jitted`; arguments of other avals (an executable
+    takes only the ones it was compiled for, weak types included) go to `jitted` itself."""
+
+    __slots__ = ("executable", "jitted")
+
+    def __init__(self, executable, jitted):
+        self.executable, self.jitted = executable, jitted
+
+    def __call__(self, *args):
+        try:
+            return self.executable(*args)
+        except TypeError:
+            return self.jitted(*args)
 
 
 def _work() -> None:
@@ -188,9 +196,9 @@ def _work() -> None:
         try:
             if item is None:
                 return
-            lowered, done = item
+            jitted, lowered, done = item
             try:
-                executable = lowered.compile()
+                executable = Executable(lowered.compile(), jitted)
             except Exception:  # noqa: BLE001 - reported as None; the caller's path raises it
                 executable = None
             done(executable)

@@ -272,30 +272,14 @@ class _Build:
         except Exception:  # noqa: BLE001 - the per-node path raises whatever this would
             _segments.pop(self.signature, None)
             return
-        _tiers.compile_later(lowered, self._done)
+        _tiers.compile_later(self.jitted, lowered, self._done)
 
     def _done(self, executable) -> None:
         if _segments.get(self.signature) is _PENDING:
             if executable is None:
                 del _segments[self.signature]
             else:
-                _segments[self.signature] = _Executable(executable, self.jitted)
-
-
-class _Executable:
-    """A segment compiled on the worker: its executable, or the jitted function for inputs
-    whose avals differ from the ones it was compiled for (weak types)."""
-
-    __slots__ = ("executable", "jitted")
-
-    def __init__(self, executable, jitted):
-        self.executable, self.jitted = executable, jitted
-
-    def __call__(self, primals, inputs):
-        try:
-            return self.executable(primals, inputs)
-        except TypeError:
-            return self.jitted(primals, inputs)
+                _segments[self.signature] = executable
 
 
 def _build(ops: list, layout: _Layout):
