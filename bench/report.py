@@ -147,7 +147,9 @@ def markdown(command: str, machine: dict, settings, results, memory) -> str:
         f"{settings.block_seconds * 1e3:.0f} ms; medians of per-step time. First call (build "
         "and compile included) is reported separately; it depends on what earlier cases "
         "already compiled in this process (torchlike's per-op kernels are cached process-wide) "
-        "and torch.compile may reuse inductor's on-disk cache from earlier runs.",
+        "and torch.compile may reuse inductor's on-disk cache from earlier runs; torchlike's "
+        "on-disk compile cache is off in this process (TORCHLIKE_COMPILE_CACHE=0), and W4 "
+        "reports new processes with it empty and kept.",
         "", "## Summary (median time per step)", "",
         "Ratios are of medians; in brackets, of the fastest blocks.", "",
     ]  # fmt: skip

@@ -10,6 +10,7 @@ bench/RESULTS.md; --quick or a --workloads subset prints the report unless --out
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -151,6 +152,9 @@ def parse_args(argv):
 def main(argv=None, command: str = "python bench/run.py") -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     configure_before_imports(args.threads)
+    # First calls here compile: torchlike's on-disk compile cache stays off in this process
+    # (W4 measures new processes with it empty and kept).
+    os.environ.setdefault("TORCHLIKE_COMPILE_CACHE", "0")
     configure_torch(args.threads)
     if args.profile:
         from bench.profiling import profile_workloads
