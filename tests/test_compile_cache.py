@@ -30,6 +30,8 @@ print(json.dumps({
     "min_time": jax.config.values["jax_persistent_cache_min_compile_time_secs"],
     "max_size": jax.config.values["jax_compilation_cache_max_size"],  # JAX's locked bound
     "hits": len(hits),
+    "cache": type(__import__("jax._src.compilation_cache").
+                  _src.compilation_cache._cache).__name__,
 }))
 """
 
@@ -57,6 +59,7 @@ def test_default_cache_lives_under_the_users_cache_directory(tmp_path):
     assert config["dir"] == str(expected)
     assert config["min_time"] == 0.0  # every program is kept, however fast it compiled
     assert config["max_size"] == -1  # bounded by trim() instead
+    assert config["cache"] == "AtomicFileCache"
     assert _entries(expected), "the run compiled kernels but kept none"
 
 
@@ -87,6 +90,7 @@ def test_jax_settings_win(tmp_path):
                   TORCHLIKE_COMPILE_CACHE=str(tmp_path / "ignored"))  # fmt: skip
     assert config["dir"] == str(path)
     assert config["min_time"] == 7.0
+    assert config["cache"] == "LRUCache"  # JAX's own
     assert not (tmp_path / "ignored").exists()
 
 
@@ -116,3 +120,23 @@ def test_trim_removes_the_oldest_entries_of_an_oversized_cache(tmp_path):
 
 def test_trim_of_a_missing_directory_removes_nothing(tmp_path):
     assert _compile_cache.trim(str(tmp_path / "absent"), max_bytes=0) == 0
+
+
+def test_entries_are_written_whole_and_never_replaced(tmp_path):
+    cache = _compile_cache.AtomicFileCache(str(tmp_path), max_size=-1)
+    cache.put("k", b"first")
+    cache.put("k", b"second")  # JAX's rule: an existing entry stays
+    assert cache.get("k") == b"first"
+    assert sorted(os.listdir(tmp_path)) == ["k-cache"]  # no partial file left behind
+    assert cache.get("absent") is None
+
+
+def test_an_entry_removed_while_read_is_a_miss(tmp_path, monkeypatch):
+    cache = _compile_cache.AtomicFileCache(str(tmp_path), max_size=-1)
+    cache.put("k", b"value")
+
+    def vanished(self):
+        raise FileNotFoundError(str(self))
+
+    monkeypatch.setattr(type(tmp_path), "read_bytes", vanished)
+    assert cache.get("k") is None

@@ -14,6 +14,9 @@ instead of compiling them.
   torchlike is imported) is left as it is, and so is `JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`
   when set; otherwise every program is kept, however quickly it compiled.
 - A directory that cannot be created or written leaves the cache off (no warning per compile).
+- Entries are written to a temporary file and renamed into place, and a read that finds an
+  entry gone is a miss: JAX's own file cache writes in place, so another process (a second run,
+  a test worker) could read half an entry, and JAX would warn and compile.
 - The size is bounded without JAX's own bound (`jax_compilation_cache_max_size`), which lists
   the directory and takes a file lock on every read and write: once per process, on a
   background thread, a directory grown past `MAX_BYTES` loses its oldest entries until it holds
@@ -27,6 +30,8 @@ import tempfile
 import threading
 
 import jax
+from jax._src import compilation_cache as _jax_cache
+from jax._src import lru_cache as _jax_lru
 
 ENV_VAR = "TORCHLIKE_COMPILE_CACHE"
 MAX_BYTES = 1 << 30
@@ -59,6 +64,10 @@ def configure() -> str | None:
     if path is None or not _writable(path):
         return None
     jax.config.update("jax_compilation_cache_dir", path)
+    with _jax_cache._cache_initialized_mutex:
+        if not _jax_cache._cache_initialized:  # JAX makes its cache at the first compile
+            _jax_cache._cache = AtomicFileCache(path, max_size=-1)
+            _jax_cache._cache_initialized = True
     if _JAX_MIN_TIME_ENV not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim", daemon=True).start()
@@ -91,6 +100,32 @@ def trim(path: str, max_bytes: int = MAX_BYTES) -> int:
         total -= size
         removed += 1
     return removed
+
+
+class AtomicFileCache(_jax_lru.LRUCache):
+    """JAX's file cache (no eviction), with whole-entry writes and vanished entries as misses."""
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return super().get(key)
+        except OSError:  # removed between the existence check and the read
+            return None
+
+    def put(self, key: str, value: bytes) -> None:
+        if not key:
+            raise ValueError("key cannot be empty")
+        final = self.path / f"{key}{_ENTRY_SUFFIX}"
+        if final.exists():
+            return
+        partial = self.path / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            partial.write_bytes(value)
+            os.replace(partial, final)
+        except OSError:
+            try:
+                os.remove(partial)
+            except OSError:
+                pass
 
 
 def _writable(path: str) -> bool:
