@@ -30,8 +30,12 @@ import tempfile
 import threading
 
 import jax
-from jax._src import compilation_cache as _jax_cache
-from jax._src import lru_cache as _jax_lru
+
+try:  # JAX's private cache modules: a JAX without them keeps its own file cache
+    from jax._src import compilation_cache as _jax_cache
+    from jax._src.lru_cache import LRUCache as _FileCache
+except ImportError:
+    _jax_cache, _FileCache = None, object
 
 ENV_VAR = "TORCHLIKE_COMPILE_CACHE"
 MAX_BYTES = 1 << 30
@@ -64,10 +68,7 @@ def configure() -> str | None:
     if path is None or not _writable(path):
         return None
     jax.config.update("jax_compilation_cache_dir", path)
-    with _jax_cache._cache_initialized_mutex:
-        if not _jax_cache._cache_initialized:  # JAX makes its cache at the first compile
-            _jax_cache._cache = AtomicFileCache(path, max_size=-1)
-            _jax_cache._cache_initialized = True
+    _install(path)
     if _JAX_MIN_TIME_ENV not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim", daemon=True).start()
@@ -102,7 +103,7 @@ def trim(path: str, max_bytes: int = MAX_BYTES) -> int:
     return removed
 
 
-class AtomicFileCache(_jax_lru.LRUCache):
+class AtomicFileCache(_FileCache):
     """JAX's file cache (no eviction), with whole-entry writes and vanished entries as misses."""
 
     def get(self, key: str) -> bytes | None:
@@ -126,6 +127,20 @@ class AtomicFileCache(_jax_lru.LRUCache):
                 os.remove(partial)
             except OSError:
                 pass
+
+
+def _install(path: str) -> None:
+    """Give JAX an AtomicFileCache for `path` before it makes its own at the first compile
+    (through JAX's private module state; a JAX without it keeps its own file cache)."""
+    if _jax_cache is None:
+        return
+    try:
+        with _jax_cache._cache_initialized_mutex:
+            if not _jax_cache._cache_initialized:
+                _jax_cache._cache = AtomicFileCache(path, max_size=-1)
+                _jax_cache._cache_initialized = True
+    except AttributeError:
+        pass
 
 
 def _writable(path: str) -> bool:
