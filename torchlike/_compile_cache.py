@@ -25,6 +25,7 @@ instead of compiling them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -122,11 +123,9 @@ class AtomicFileCache(_FileCache):
         try:
             partial.write_bytes(value)
             os.replace(partial, final)
-        except OSError:
-            try:
+        except OSError:  # a full or read-only disk: the program is simply not kept
+            with contextlib.suppress(OSError):
                 os.remove(partial)
-            except OSError:
-                pass
 
 
 def _install(path: str) -> None:
@@ -134,13 +133,11 @@ def _install(path: str) -> None:
     (through JAX's private module state; a JAX without it keeps its own file cache)."""
     if _jax_cache is None:
         return
-    try:
+    with contextlib.suppress(AttributeError):  # JAX's private state moved: its own cache stays
         with _jax_cache._cache_initialized_mutex:
             if not _jax_cache._cache_initialized:
                 _jax_cache._cache = AtomicFileCache(path, max_size=-1)
                 _jax_cache._cache_initialized = True
-    except AttributeError:
-        pass
 
 
 def _writable(path: str) -> bool:
