@@ -64,7 +64,7 @@ else
     note "compat device tests" "skipped: no reference torch installed (tests/ ran alone)"
 fi
 step "pytest -k 'device or cuda or gpu'" 150 \
-    "$PYTHON" -m pytest -q -p no:cacheprovider "${TEST_FILES[@]}" -k "device or cuda or gpu"
+    "$PYTHON" -m pytest -o addopts= -n auto -rxX -p no:cacheprovider -p no:benchmark "${TEST_FILES[@]}" -k "device or cuda or gpu"
 
 echo
 echo "=== summary ($SECONDS s in all)"

@@ -280,7 +280,7 @@ def _jax_has_gpu() -> bool:
 
 
 @pytest.mark.xfail(
-    _jax_has_gpu(), reason="JAX sees a GPU; the reference torch is a CPU build", strict=True
+    _jax_has_gpu(), reason="JAX sees a GPU: this case is about machines without one", strict=True
 )
 def test_cuda_backends_without_a_gpu():
     # torch here is a CPU build; torchlike tells the truth about JAX, which has no GPU here.

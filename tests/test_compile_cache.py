@@ -138,5 +138,5 @@ def test_an_entry_removed_while_read_is_a_miss(tmp_path, monkeypatch):
     def vanished(self):
         raise FileNotFoundError(str(self))
 
-    monkeypatch.setattr(type(tmp_path), "read_bytes", vanished)
+    monkeypatch.setattr(type(cache.path), "read_bytes", vanished)  # pathlib's or etils' Path
     assert cache.get("k") is None

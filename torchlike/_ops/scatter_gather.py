@@ -68,8 +68,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def _scatter_positions(index, axis):
     grids = jnp.meshgrid(*[jnp.arange(s) for s in index.shape], indexing="ij")
-    grids[axis] = index
-    return tuple(grids)
+    return tuple(index if d == axis else grid for d, grid in enumerate(grids))
 
 
 _SCATTER_BLOCKED = no_derivative("aten::scatter")
