@@ -169,6 +169,4 @@ def parse_randperm_n(n) -> int:
 
 def check_requires_grad(dtype: dt.dtype, requires_grad: bool) -> None:
     if requires_grad and not (dtype.is_floating_point or dtype.is_complex):
-        raise RuntimeError(
-            "Only Tensors of floating point and complex dtype can require gradients"
-        )
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
