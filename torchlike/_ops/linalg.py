@@ -158,6 +158,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for name, matrix in (("mat1", mat1), ("mat2", mat2)):
         if matrix.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {matrix.ndim}-D tensor")
+    for name, operand in (("self", input), ("mat1", mat1)):  # torch's order of checks
+        if operand.dtype != mat2.dtype:
+            raise RuntimeError(
+                f"{name} and mat2 must have the same dtype, but got {type_word(operand.dtype)} "
+                f"and {type_word(mat2.dtype)}"
+            )
     product = mm.impl(mat1, mat2)
     expand.impl(input, *product.shape)  # torch's expand error for a bias of the wrong shape
     return _scaled_sum(input, product, beta, alpha)

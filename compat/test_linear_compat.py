@@ -1,0 +1,158 @@
+"""F.linear's graph and gradients against real torch, in every case the folded addmm covers and
+the ones it leaves to the ordinary path (torchlike/_ops/folded_linear.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compat.test_autograd_compat import assert_same
+
+RNG = np.random.default_rng(7)
+W = RNG.standard_normal((5, 7)).astype(np.float32)
+B = RNG.standard_normal(5).astype(np.float32)
+X = RNG.standard_normal((3, 7)).astype(np.float32)
+W2 = RNG.standard_normal((2, 5)).astype(np.float32)
+SCENARIOS: dict = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def _params(t, weight_grad=True, bias_grad=True, input_grad=False):
+    return (t.tensor(X, requires_grad=input_grad), t.tensor(W, requires_grad=weight_grad),
+            t.tensor(B, requires_grad=bias_grad))  # fmt: skip
+
+
+def _two_layers(t, x, w, b, steps=3):
+    """Repeated steps, so the compiled backward (second sighting on) runs as well."""
+    w2 = t.tensor(W2, requires_grad=True)
+    seen = []
+    for _ in range(steps):
+        h = t.nn.functional.linear(x, w, b).relu()
+        loss = (t.nn.functional.linear(h, w2, t.zeros(2)) ** 2).sum()
+        loss.backward()
+        seen.append((loss.grad_fn, h.grad_fn, loss.detach(), w2.grad.clone()))
+    return seen, [p.grad for p in (x, w, b)]
+
+
+@scenario
+def input_without_grad(t):
+    return _two_layers(t, *_params(t))
+
+
+@scenario
+def input_with_grad(t):
+    return _two_layers(t, *_params(t, input_grad=True))
+
+
+@scenario
+def frozen_weight(t):
+    return _two_layers(t, *_params(t, weight_grad=False, input_grad=True))
+
+
+@scenario
+def frozen_bias_and_weight(t):
+    return _two_layers(t, *_params(t, weight_grad=False, bias_grad=False))
+
+
+@scenario
+def three_dim_input(t):
+    x, w, b = _params(t, input_grad=True)
+    y = t.nn.functional.linear(t.cat([x, x]).reshape(2, 3, 7), w, b)
+    y.sum().backward()
+    return y, y.grad_fn, x.grad, w.grad
+
+
+@scenario
+def no_grad_forward(t):
+    x, w, b = _params(t)
+    with t.no_grad():
+        y = t.nn.functional.linear(x, w, b)
+    return y, y.grad_fn
+
+
+@scenario
+def double_backward(t):
+    x, w, b = _params(t, input_grad=True)
+    y = (t.nn.functional.linear(x, w, b) ** 2).sum()
+    (gx,) = t.autograd.grad(y, x, create_graph=True)
+    gx.sum().backward()
+    return gx.detach(), w.grad, b.grad  # (the double-backward graph's node names differ)
+
+
+@scenario
+def weight_modified_before_backward(t):
+    x, w, b = _params(t, input_grad=True)
+    y = t.nn.functional.linear(x, w, b).sum()
+    with t.no_grad():
+        w.mul_(2.0)
+    y.backward()
+    return x.grad
+
+
+@scenario
+def weight_modified_unread(t):
+    # the saved transposed weight is read only for the input's gradient: none here
+    x, w, b = _params(t)
+    y = t.nn.functional.linear(x, w, b).sum()
+    with t.no_grad():
+        w.mul_(2.0)
+    y.backward()
+    return w.grad, b.grad
+
+
+@scenario
+def retain_graph_twice(t):
+    x, w, b = _params(t, input_grad=True)
+    y = (t.nn.functional.linear(x, w, b) ** 2).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad, w.grad, b.grad
+
+
+@scenario
+def second_backward_without_retain(t):
+    x, w, b = _params(t, input_grad=True)
+    y = (t.nn.functional.linear(x, w, b) ** 2).sum()
+    y.backward()
+    y.backward()
+
+
+@scenario
+def shape_mismatch(t):
+    x, w, b = _params(t)
+    return t.nn.functional.linear(x[:, :6], w, b)
+
+
+@scenario
+def bias_of_wrong_length(t):
+    x, w, _ = _params(t)
+    return t.nn.functional.linear(x, w, t.zeros(4))
+
+
+@scenario
+def hook_on_weight(t):
+    x, w, b = _params(t)
+    seen = []
+    w.register_hook(lambda g: seen.append(g.clone()))
+    for _ in range(2):
+        t.nn.functional.linear(x, w, b).sum().backward()
+    return seen, w.grad
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_linear_matches_torch(name):
+    assert_same(SCENARIOS[name])
+
+
+@pytest.mark.parametrize("operand", [0, 1, 2], ids=["input", "weight", "bias"])
+def test_an_operand_of_another_dtype_raises_torchs_error(operand):
+    def run(t):
+        args = list(_params(t))
+        args[operand] = args[operand].double()
+        return t.nn.functional.linear(*args)
+
+    assert_same(run)
