@@ -20,7 +20,15 @@ import jax.numpy as jnp
 
 from . import saved
 from .graph import AccumulateGrad, OpNode
-from .kernels import COMPILER_OPTIONS, as_array, concrete, kernel_key, stats, vjp_facts, vjp_kernel
+from .kernels import (
+    COMPILER_OPTIONS,
+    as_array,
+    kernel_key,
+    primals_for,
+    stats,
+    vjp_facts,
+    vjp_kernel,
+)
 
 GRAPH_LIMIT = 64  # compiled graphs kept (LRU)
 MAX_NODES = 500  # larger graphs take too long to compile: they stay on per-node kernels
@@ -229,7 +237,7 @@ def _run(replay, order, signature, buffers, accumulate) -> None:
         (index[node], nr): grad for node, grads in buffers.items() for nr, grad in grads.items()
     }
     root_grads = [as_array(grads_at[(k, nr)]) for k, nr, _s, _d in signature[1]]
-    primals = [[] if type(node) is AccumulateGrad else concrete(node.primals) for node in order]
+    primals = [[] if type(node) is AccumulateGrad else primals_for(node) for node in order]
     leaf_grads = replay(primals, root_grads)
     leaves = (node for node in order if type(node) is AccumulateGrad)
     for node, grad in zip(leaves, leaf_grads):

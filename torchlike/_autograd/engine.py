@@ -45,7 +45,7 @@ def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
         if grad.dtype != dtype or getattr(grad, "weak_type", True):
             grad = grad.astype(dtype)
         cotangents.append(grad)
-    primals = concrete(node.primals) if node.freed else node.primals
+    primals = concrete(node.primals, reads)
     result = [None] * len(primals)
     for i, g in zip(node.diff_inputs, entry.kernel(primals, cotangents)):
         result[i] = g

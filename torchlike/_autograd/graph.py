@@ -192,13 +192,15 @@ class RecordTemplate:
     __slots__ = ("cls", "slots", "edges", "out_avals", "diff_outputs", "saves", "tensors",
                  "entries")  # fmt: skip
 
-    def __init__(self, leaves, arrays, outputs, name, row=None, saves=None):
+    def __init__(self, leaves, arrays, outputs, name, row=None, saves=None, out_avals=None):
         if not _tensor_classes:
             from .._tensor import Tensor
 
             _tensor_classes.append(Tensor)
         tensor_cls = _tensor_classes[0]
-        self.out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
+        if out_avals is None:  # given for an output whose value is not computed yet (lazy view)
+            out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
+        self.out_avals = out_avals
         diff_outputs = [i for i, aval in enumerate(self.out_avals) if _differentiable(aval[1])]
         if row is not None and row.nondiff_outputs:
             diff_outputs = [i for i in diff_outputs if i not in row.nondiff_outputs]

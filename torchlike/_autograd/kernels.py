@@ -8,6 +8,7 @@ cached call and no graph is replayed through an uncompiled jax.vjp over many ops
 from __future__ import annotations
 
 import itertools
+import math
 from collections import OrderedDict
 
 import jax
@@ -198,11 +199,65 @@ def zeros(aval):
     return jnp.zeros(shape, dtype)
 
 
-def concrete(primals) -> list:
-    """Primals with released (shape-only) entries filled with zeros the VJP does not read."""
+class LazyPrimal:
+    """A saved input computed only when a backward reads it: `fn(source)`, the value of a view
+    that its op never materialised (F.linear's `weight.t()`, see `_ops/folded_linear.py`)."""
+
+    __slots__ = ("fn", "source", "shape", "dtype")
+
+    def __init__(self, fn, source, shape, dtype):
+        self.fn, self.source, self.shape, self.dtype = fn, source, shape, dtype
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def value(self):
+        return self.fn(self.source)
+
+
+_STAND_INS = (jax.ShapeDtypeStruct, LazyPrimal)
+_ZERO_LIMIT = 256
+_zero_arrays: dict = {}  # (shape, dtype) -> zeros, standing in for primals a VJP does not read
+
+
+def concrete(primals, reads=None) -> list:
+    """Primals as a VJP kernel takes them: a released (shape-only) entry as zeros (the VJP does
+    not read it), a lazy one computed where the VJP reads it (`reads`; None: everywhere)."""
+    for p in primals:
+        if p.__class__ in _STAND_INS:
+            break
+    else:
+        return primals
     return [
-        jnp.zeros(p.shape, p.dtype) if isinstance(p, jax.ShapeDtypeStruct) else p for p in primals
-    ]
+        p if p.__class__ not in _STAND_INS
+        else p.value() if p.__class__ is LazyPrimal and (reads is None or i in reads)
+        else _zeros_like(p)
+        for i, p in enumerate(primals)
+    ]  # fmt: skip
+
+
+def primals_for(node: OpNode) -> list:
+    """`concrete(node.primals)`, computing only the lazy primals the node's VJP reads."""
+    primals = node.primals
+    for p in primals:
+        if p.__class__ is LazyPrimal:
+            return concrete(primals, vjp_facts(node, kernel_key(node), False)[0])
+    return concrete(primals)
+
+
+def _zeros_like(p):
+    key = (p.shape, p.dtype)
+    array = _zero_arrays.get(key)
+    if array is None:
+        if len(_zero_arrays) >= _ZERO_LIMIT:
+            _zero_arrays.clear()
+        array = _zero_arrays[key] = jnp.zeros(p.shape, p.dtype)
+    return array
 
 
 _classes: list = []  # [Tensor, from_array], imported on first use (_tensor imports this package)

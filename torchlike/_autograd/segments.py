@@ -149,13 +149,11 @@ def _primals(ops: list):
     """
     primals = []
     for node in ops:
-        reads = node.kernel_entry.facts(node)[0] if node.saves == "inputs" else ()
-        if not saved.intact(node, reads):
+        reads = node.kernel_entry.facts(node)[0]
+        if not saved.intact(node, reads if node.saves == "inputs" else ()):
             return None
-        arrays = node.primals
-        if node.freed:
-            arrays = concrete(arrays)
-        elif _any_tracer(arrays):
+        arrays = concrete(node.primals, reads)
+        if not node.freed and _any_tracer(arrays):
             return None
         primals.append(arrays)
     return primals

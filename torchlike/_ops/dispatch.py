@@ -337,11 +337,16 @@ def _planned_output(plan: Plan, leaves: list, arrays: list, out, name: str):
             templates = plan.record = {}
         templates[name] = template
     node = graph.record_planned(template, plan.fn, leaves, arrays, [tensor])
+    remember_kernel_entry(template, node)
+    return tensor
+
+
+def remember_kernel_entry(template: graph.RecordTemplate, node) -> None:
+    """Keep a new node's backward kernel entry in its template, for the next node it records."""
     if node is not None and node.kernel_key is False:
         entry = kernels.entry_of(node)
         if entry.key is not None:
             template.entries[node.diff_inputs] = (node.kernel_key, entry)
-    return tensor
 
 
 def _remember_plan(key, fn: RowFn, row: OpRow, args: tuple, kwargs: dict, arrays: list) -> None:

@@ -14,6 +14,7 @@ from .. import _dtype as dt
 from .._ops import FUNCTIONS as _OP_FUNCTIONS
 from .._ops import exact_matmul
 from .._ops.dispatch import call
+from .._ops.folded_linear import addmm_transposed
 from .._ops.registry import TABLE
 from .._tensor import Tensor
 from ._dropout import (
@@ -99,7 +100,7 @@ def _addmm_linear(bias: Tensor, input: Tensor, weight: Tensor) -> Tensor:
     asks for it (torchlike/_ops/exact_matmul.py)."""
     threads = exact_matmul.emulated_threads()
     if threads is None:
-        return bias.addmm(input, weight.t())
+        return addmm_transposed(bias, input, weight)
     return call(TABLE["_linear_addmm_exact"], (bias, input, weight.t()), {"threads": threads})
 
 

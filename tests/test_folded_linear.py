@@ -1,0 +1,65 @@
+"""F.linear's addmm takes the weight untransposed: weight.t() is computed only where a backward
+reads it (torchlike/_ops/folded_linear.py). Against torch: compat/test_linear_compat.py."""
+
+import numpy as np
+import pytest
+
+import torchlike as torch
+from torchlike._autograd.kernels import LazyPrimal
+from torchlike._ops import folded_linear
+
+
+@pytest.fixture
+def transposes(monkeypatch):
+    """How many times a saved transposed weight was computed."""
+    calls = []
+    original = folded_linear._Fold.transposed
+
+    def counted(self, weight):
+        calls.append(weight.shape)
+        return original(self, weight)
+
+    monkeypatch.setattr(folded_linear._Fold, "transposed", counted)
+    return calls
+
+
+def _step(x, w, b):
+    loss = (torch.nn.functional.linear(x, w, b) ** 2).sum()
+    loss.backward()
+    return loss
+
+
+def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(transposes):
+    w = torch.randn(5, 7, requires_grad=True)
+    b = torch.randn(5, requires_grad=True)
+    x = torch.randn(3, 7)
+    for _ in range(3):  # per-node backward, then the compiled whole-graph replay
+        loss = torch.nn.functional.linear(x, w, b).sum()
+        assert isinstance(loss.grad_fn.next_functions[0][0].primals[2], LazyPrimal)
+        loss.backward()
+    assert transposes == []
+    np.testing.assert_allclose(w.grad.numpy(), 3 * np.tile(x.numpy().sum(0), (5, 1)), rtol=1e-5)
+
+
+def test_the_gradient_of_the_input_reads_it(transposes):
+    w = torch.randn(5, 7, requires_grad=True)
+    x = torch.randn(3, 7, requires_grad=True)
+    b = torch.zeros(5)
+    for _ in range(3):
+        _step(x, w, b)
+    assert transposes and set(transposes) == {(5, 7)}
+    expected = 3 * 2 * (x.detach() @ w.detach().t()) @ w.detach()
+    np.testing.assert_allclose(x.grad.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_no_grad_and_traced_calls(transposes):
+    w, b, x = torch.randn(5, 7), torch.randn(5), torch.randn(3, 7)
+    with torch.no_grad():
+        out = torch.nn.functional.linear(x, w, b)
+    assert out.grad_fn is None
+    np.testing.assert_allclose(out.numpy(), (x @ w.t() + b).numpy(), rtol=1e-6)
+    compiled = torch.compile(
+        lambda x: torch.nn.functional.linear(x, w, b)
+    )  # tracers: ordinary path
+    np.testing.assert_allclose(compiled(x).numpy(), out.numpy(), rtol=1e-6)
+    assert transposes == []
