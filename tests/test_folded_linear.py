@@ -6,7 +6,14 @@ import pytest
 
 import torchlike as torch
 from torchlike._autograd.kernels import LazyPrimal
+from torchlike._device import several_devices
 from torchlike._ops import folded_linear
+
+# With several JAX devices (a GPU beside the CPU) F.linear takes the ordinary path, which checks
+# devices; tensors live on one of them.
+one_device_only = pytest.mark.xfail(
+    several_devices(), reason="several JAX devices: F.linear is not folded", strict=True
+)
 
 
 @pytest.fixture
@@ -29,6 +36,7 @@ def _step(x, w, b):
     return loss
 
 
+@one_device_only
 def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(transposes):
     w = torch.randn(5, 7, requires_grad=True)
     b = torch.randn(5, requires_grad=True)
@@ -41,6 +49,7 @@ def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(trans
     np.testing.assert_allclose(w.grad.numpy(), 3 * np.tile(x.numpy().sum(0), (5, 1)), rtol=1e-5)
 
 
+@one_device_only
 def test_the_gradient_of_the_input_reads_it(transposes):
     w = torch.randn(5, 7, requires_grad=True)
     x = torch.randn(3, 7, requires_grad=True)
