@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from .. import _grad_mode
 from . import compiled, kernels, saved, segments
 from .graph import AccumulateGrad, OpNode
-from .kernels import as_array, as_tensor, concrete, entry_of, stats, vjp_facts, zeros
+from .kernels import as_array, as_tensor, entry_of, primals_for, stats, vjp_facts, zeros
 from .recorded import node_vjp_recorded
 
 log_compiles = compiled.log_compiles  # engine.log_compiles(True): one line per graph compile
@@ -45,7 +45,7 @@ def node_vjp(node: OpNode, grads: list, create_graph: bool) -> list:
         if grad.dtype != dtype or getattr(grad, "weak_type", True):
             grad = grad.astype(dtype)
         cotangents.append(grad)
-    primals = concrete(node.primals, reads)
+    primals = primals_for(node)
     result = [None] * len(primals)
     for i, g in zip(node.diff_inputs, entry.kernel(primals, cotangents)):
         result[i] = g

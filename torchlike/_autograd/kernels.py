@@ -194,9 +194,18 @@ def vjp_facts(node: OpNode, full_key, create_graph: bool) -> tuple:
     return entry_of(node).facts(node)
 
 
+_ZERO_LIMIT = 256
+_zero_arrays: dict = {}  # (shape, dtype) -> zeros, shared (JAX arrays are immutable)
+
+
 def zeros(aval):
-    shape, dtype = aval
-    return jnp.zeros(shape, dtype)
+    """Zeros of `aval` (shape, dtype): a missing cotangent, or a primal a VJP does not read."""
+    array = _zero_arrays.get(aval)
+    if array is None:
+        if len(_zero_arrays) >= _ZERO_LIMIT:
+            _zero_arrays.clear()
+        array = _zero_arrays[aval] = jnp.zeros(*aval)
+    return array
 
 
 class LazyPrimal:
@@ -221,8 +230,6 @@ class LazyPrimal:
 
 
 _STAND_INS = (jax.ShapeDtypeStruct, LazyPrimal)
-_ZERO_LIMIT = 256
-_zero_arrays: dict = {}  # (shape, dtype) -> zeros, standing in for primals a VJP does not read
 
 
 def concrete(primals, reads=None) -> list:
@@ -236,28 +243,19 @@ def concrete(primals, reads=None) -> list:
     return [
         p if p.__class__ not in _STAND_INS
         else p.value() if p.__class__ is LazyPrimal and (reads is None or i in reads)
-        else _zeros_like(p)
+        else zeros((p.shape, p.dtype))
         for i, p in enumerate(primals)
     ]  # fmt: skip
 
 
 def primals_for(node: OpNode) -> list:
-    """`concrete(node.primals)`, computing only the lazy primals the node's VJP reads."""
+    """`concrete(node.primals)`, computing only the lazy primals the node's VJP reads (read off
+    its jaxpr, whatever the node says it saves)."""
     primals = node.primals
     for p in primals:
         if p.__class__ is LazyPrimal:
-            return concrete(primals, vjp_facts(node, kernel_key(node), False)[0])
+            return concrete(primals, entry_of(node).facts(node)[0])
     return concrete(primals)
-
-
-def _zeros_like(p):
-    key = (p.shape, p.dtype)
-    array = _zero_arrays.get(key)
-    if array is None:
-        if len(_zero_arrays) >= _ZERO_LIMIT:
-            _zero_arrays.clear()
-        array = _zero_arrays[key] = jnp.zeros(p.shape, p.dtype)
-    return array
 
 
 _classes: list = []  # [Tensor, from_array], imported on first use (_tensor imports this package)

@@ -82,7 +82,7 @@ def saved_tensor(node: OpNode, i: int):
     """Input i of `node` as a tensor, connected to the graph as it was when recorded."""
     from .._tensor import from_array
 
-    tensor = from_array(concrete(node.primals)[i])
+    tensor = from_array(concrete([node.primals[i]])[0])
     if i in node.edges:
         grad_node, nr = node.next_functions[node.edges.index(i)]
         if grad_node is not None:

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from .. import _tiers
 from . import compiled, saved
 from .graph import AccumulateGrad, OpNode
-from .kernels import COMPILER_OPTIONS, as_array, concrete, entry_of, kernel_key, stats
+from .kernels import COMPILER_OPTIONS, as_array, entry_of, kernel_key, primals_for, stats
 
 SEGMENT_NODES = 32  # op nodes per chunk: compiles in about 0.1 s, runs in tens of microseconds
 MIN_NODES = 4  # shorter runs (between hooks) stay per node
@@ -149,10 +149,10 @@ def _primals(ops: list):
     """
     primals = []
     for node in ops:
-        reads = node.kernel_entry.facts(node)[0]
-        if not saved.intact(node, reads if node.saves == "inputs" else ()):
+        reads = node.kernel_entry.facts(node)[0] if node.saves == "inputs" else ()
+        if not saved.intact(node, reads):
             return None
-        arrays = concrete(node.primals, reads)
+        arrays = primals_for(node)
         if not node.freed and _any_tracer(arrays):
             return None
         primals.append(arrays)
