@@ -5,15 +5,9 @@ import numpy as np
 import pytest
 
 import torchlike
+from tests.test_interpreter import cpu_backend_only
 from torchlike import _tiers
 from torchlike._ops import forward
-
-# Interpretation runs only where it gives XLA's CPU bits (JAX's default backend is the CPU).
-cpu_backend_only = pytest.mark.xfail(
-    not _tiers._usable(),
-    reason="JAX's default backend is not the CPU: kernels are compiled",
-    strict=True,
-)
 
 
 @pytest.fixture

@@ -64,24 +64,22 @@ class _Fold:
 
 def addmm_transposed(bias: Tensor, input: Tensor, weight: Tensor) -> Tensor:
     """bias.addmm(input, weight.t()), with the transpose inside the addmm kernel."""
-    fold = _fold_for(bias, input, weight)
+    fold = None
+    if isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor):
+        if not profiler.active and weight._view is None:
+            arrays = [bias._value, input._value, weight._value]
+            fold = _fold_for(*arrays)
     if fold is None:
         return bias.addmm(input, weight.t())
-    b, x, w = bias._value, input._value, weight._value
-    out = from_array(forward.run(fold.kernel_fn, [b, x, w]))
+    out = from_array(forward.run(fold.kernel_fn, arrays))
     if _grad_mode._state.enabled and (
         bias.requires_grad or input.requires_grad or weight.requires_grad
     ):
-        _record(fold, bias, input, weight, [b, x, w], out)
+        _record(fold, bias, input, weight, arrays, out)
     return out
 
 
-def _fold_for(bias, input, weight) -> _Fold | None:
-    if profiler.active or weight._view is not None:
-        return None
-    if not (isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor)):
-        return None
-    b, x, w = bias._value, input._value, weight._value
+def _fold_for(b, x, w) -> _Fold | None:
     for value in (b, x, w):
         if value.__class__ not in _CONCRETE and not _concrete(value):
             return None  # a tracer: the traced program folds the transpose itself
