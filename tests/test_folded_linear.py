@@ -73,3 +73,38 @@ def test_no_grad_and_traced_calls(transposes):
     )  # tracers: ordinary path
     np.testing.assert_allclose(compiled(x).numpy(), x64 @ w64.T + b.numpy(), rtol=1e-5, atol=1e-6)
     assert transposes == []
+
+
+@one_device_only
+def test_the_compiled_replay_transposes_inside_its_program(monkeypatch):
+    """The whole-graph replay takes the weight itself and transposes it inside its program where
+    it reads the value: no transposed copy is made before the program runs, and the gradients
+    are the per-node ones bit for bit."""
+    import jax
+
+    from torchlike._autograd import compiled, engine
+
+    compiled.clear()
+    seen = []  # per call of the saved view's function: was the weight a tracer?
+    original = folded_linear._Fold.transposed
+
+    def watched(self, weight):
+        seen[-1].append(isinstance(weight, jax.core.Tracer))
+        return original(self, weight)
+
+    monkeypatch.setattr(folded_linear._Fold, "transposed", watched)
+    w = torch.randn(5, 7, requires_grad=True)
+    b = torch.randn(5, requires_grad=True)
+    x = torch.randn(3, 7, requires_grad=True)
+    runs = []
+    for _ in range(3):  # per node; compiled on the second sighting; replayed from the cache
+        w.grad = b.grad = x.grad = None
+        seen.append([])
+        replays = engine.stats["graph_replays"]
+        _step(x, w, b)
+        runs.append((engine.stats["graph_replays"] - replays, x.grad.numpy(), w.grad.numpy()))
+    assert [replayed for replayed, *_ in runs] == [0, 1, 1]
+    assert seen == [[False], [True], []]
+    for _, x_grad, w_grad in runs[1:]:
+        np.testing.assert_array_equal(x_grad, runs[0][1])
+        np.testing.assert_array_equal(w_grad, runs[0][2])

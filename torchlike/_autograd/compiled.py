@@ -24,8 +24,9 @@ from .kernels import (
     COMPILER_OPTIONS,
     as_array,
     kernel_key,
-    primals_for,
+    lazy_positions,
     stats,
+    traced_primals,
     vjp_facts,
     vjp_kernel,
 )
@@ -99,7 +100,7 @@ def _signature(order: list, buffers: dict):
         children = tuple(
             None if child is None else (index[child], nr) for child, nr in node.next_functions
         )
-        entries.append((kernel_key(node), node.edges, children))
+        entries.append((kernel_key(node), node.edges, children, lazy_positions(node)))
     root_avals = []
     for node, grads in buffers.items():
         for nr, grad in sorted(grads.items()):
@@ -134,8 +135,9 @@ def _build(order: list, signature):
             list(node.out_avals),
             node.edges,
             [None if child is None else (index[child], nr) for child, nr in node.next_functions],
+            entry[3],
         )
-        for node in order
+        for node, entry in zip(order, signature[0])
     ]
     root_slots = [(k, nr) for k, nr, _shape, _dtype in signature[1]]
 
@@ -156,7 +158,12 @@ def _build(order: list, signature):
 
 def _backward_step(step, primals, grads: dict, buffers: list) -> None:
     """One node inside the trace, with the per-node engine's casts and summation order."""
-    kernel, diff_inputs, diff_outputs, out_avals, edges, children = step
+    kernel, diff_inputs, diff_outputs, out_avals, edges, children, lazy = step
+    if lazy:  # a lazy primal the VJP reads arrives as its source; its value is computed here
+        primals = list(primals)
+        for i, fn in lazy:
+            if fn is not None:
+                primals[i] = fn(primals[i])
     cotangents = [
         grads[i].astype(out_avals[i][1]) if i in grads else jnp.zeros(*out_avals[i])
         for i in diff_outputs
@@ -237,7 +244,10 @@ def _run(replay, order, signature, buffers, accumulate) -> None:
         (index[node], nr): grad for node, grads in buffers.items() for nr, grad in grads.items()
     }
     root_grads = [as_array(grads_at[(k, nr)]) for k, nr, _s, _d in signature[1]]
-    primals = [[] if type(node) is AccumulateGrad else primals_for(node) for node in order]
+    primals = [
+        [] if type(node) is AccumulateGrad else traced_primals(node, entry[3])
+        for node, entry in zip(order, signature[0])
+    ]
     leaf_grads = replay(primals, root_grads)
     leaves = (node for node in order if type(node) is AccumulateGrad)
     for node, grad in zip(leaves, leaf_grads):

@@ -248,6 +248,37 @@ def concrete(primals, reads=None) -> list:
     ]  # fmt: skip
 
 
+def lazy_positions(node: OpNode) -> tuple:
+    """((position, fn or None), ...) for the node's lazy primals, None where its VJP does not
+    read the value; () for almost every node."""
+    primals = node.primals
+    for p in primals:
+        if p.__class__ is LazyPrimal:
+            reads = entry_of(node).facts(node)[0]
+            return tuple(
+                (i, p.fn if i in reads else None)
+                for i, p in enumerate(primals)
+                if p.__class__ is LazyPrimal
+            )
+    return ()
+
+
+def traced_primals(node: OpNode, lazy: tuple) -> list:
+    """The node's primals for a program that applies the functions in `lazy` (its
+    `lazy_positions`) itself: a lazy primal the VJP reads as its source, other stand-ins as
+    zeros."""
+    primals = node.primals
+    if not lazy:
+        return concrete(primals, ())
+    sources = {i for i, fn in lazy if fn is not None}
+    return [
+        p.source if i in sources
+        else p if p.__class__ not in _STAND_INS
+        else zeros((p.shape, p.dtype))
+        for i, p in enumerate(primals)
+    ]  # fmt: skip
+
+
 def primals_for(node: OpNode) -> list:
     """`concrete(node.primals)`, computing only the lazy primals the node's VJP reads (read off
     its jaxpr, whatever the node says it saves)."""
