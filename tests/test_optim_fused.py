@@ -86,6 +86,35 @@ def test_changing_lr_every_step_does_not_recompile():
     assert compiled.compiled._cache_size() == programs and opt.param_groups[0]["lr"] == 0.1 * 0.5**6
 
 
+def test_step_numbers_become_device_arrays_once_and_keep_type_and_sign():
+    """A step's Python numbers go in as the weak-typed arrays JAX would make of them, one per
+    value: an int stays an integer, -0.0 keeps its sign, and no value converts twice."""
+    _stepper._DEVICE_NUMBERS.clear()
+    made = [_stepper._on_device(v) for v in (0, 0.0, -0.0, 1, 0.5, 0.5, float("nan"))]
+    assert [str(a.dtype) for a in made] == ["int64"] + ["float64"] * 2 + ["int64"] + ["float64"] * 3
+    assert all(a.weak_type for a in made)
+    assert [np.signbit(a) for a in made[1:3]] == [False, True]
+    assert made[4] is made[5] and np.isnan(made[6])
+    assert len(_stepper._DEVICE_NUMBERS) == 5  # 0, 0.0, -0.0, 1, 0.5 (NaN is never kept)
+    tensor = tl.tensor(1.0)
+    assert _stepper._on_device(tensor) is tensor and _stepper._on_device(True) is True
+
+
+def test_a_group_shares_its_numbers_and_steps_match_the_python_numbers():
+    """Steps with cached numbers equal the per-tensor path, which takes Python numbers."""
+    fused, plain = _params(), _params()
+    opts = [optim.SGD(fused, lr=0.1, momentum=0.9), optim.SGD(plain, lr=0.1, momentum=0.9,
+                                                             foreach=False)]  # fmt: skip
+    for step in range(3):
+        for params, opt in zip((fused, plain), opts):
+            _set_grads(params, np.random.default_rng(step))
+            opt.step()
+            opt.param_groups[0]["lr"] *= 0.5
+    for a, b in zip(fused, plain):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert len(_stepper._DEVICE_NUMBERS) <= _stepper._DEVICE_NUMBERS_LIMIT
+
+
 def test_parameters_without_grad_are_skipped():
     params = _params()
     before = params[1].detach().numpy().copy()

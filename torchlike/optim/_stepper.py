@@ -6,7 +6,9 @@ Python floats computed exactly as torch computes them in double precision) and h
 parameter (`_update`, a pure function of JAX arrays). `step()` then runs `_update` over every
 parameter of a group inside one `jax.jit` program, cached by the flags; JAX's own cache keys it by
 shapes and dtypes. The coefficients (learning rate, bias corrections, ...) are traced arguments,
-so a scheduler changing `lr` every step never recompiles. `foreach=False` selects the per-tensor
+so a scheduler changing `lr` every step never recompiles; each number is made a device array once
+(`_on_device`) and shared by every parameter and later step that uses the same value, instead of
+JAX converting every Python number of every call. `foreach=False` selects the per-tensor
 path instead: the same `_update` run one parameter at a time through per-kernel jitted helpers
 (`_pointwise.py`), which gives bit-identical results. Parameters and state tensors are written
 in place, so `id(p)`, views and `state[p][...]` references stay valid and version counters move
@@ -16,6 +18,7 @@ as torch's in-place ops move them.
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import numpy as np
@@ -61,10 +64,16 @@ def _compiled(update, flags):
 
     compiled = jax.jit(step_all, compiler_options=STRICT_ROUNDING)
 
-    def run(*args):
+    def run(params, grads, states, coefficients, old_scalars, new_scalars):
         # Inside an enclosing trace (torch.compile) the update is inlined into that program.
-        traced = any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
-        return step_all(*args) if traced else compiled(*args)
+        args = (params, grads, states, coefficients, old_scalars, new_scalars)
+        if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args)):
+            return step_all(*args)
+        coefficients = [tuple(map(_on_device, numbers)) for numbers in coefficients]
+        new_scalars = [
+            {key: _on_device(v) for key, v in numbers.items()} for numbers in new_scalars
+        ]
+        return compiled(params, grads, states, coefficients, old_scalars, new_scalars)
 
     run.compiled = compiled
     return run
@@ -193,6 +202,29 @@ class FusedOptimizer(Optimizer):
         if isinstance(tensor._value, jax.core.Tracer):  # traced: the arithmetic stays in-graph
             return tensor._value.astype(np.float64)
         return float(tensor.item())
+
+
+_DEVICE_NUMBERS: dict = {}  # (type, value, sign) -> the weak-typed 0-d array jit makes of it
+_DEVICE_NUMBERS_LIMIT = 1024
+
+
+def _on_device(value):
+    """A Python int or float as the weak-typed 0-d array `jax.jit` would convert it to on every
+    call (the same program input), made once per value; anything else as it is."""
+    if value.__class__ is not float and value.__class__ is not int:
+        return value
+    if value.__class__ is int:
+        key = (int, value)
+    elif value != value:  # NaN: no stable key
+        return jax.numpy.asarray(value)
+    else:
+        key = (float, value, math.copysign(1.0, value))  # keeps 0.0 and -0.0 apart
+    array = _DEVICE_NUMBERS.get(key)
+    if array is None:
+        if len(_DEVICE_NUMBERS) >= _DEVICE_NUMBERS_LIMIT:
+            _DEVICE_NUMBERS.clear()
+        array = _DEVICE_NUMBERS[key] = jax.numpy.asarray(value)
+    return array
 
 
 def _beside(grad, value):
