@@ -48,6 +48,9 @@ PROGRAMS = {
     "broadcast": lambda a, b: a[:, None] + b[None, :],
     "compare": lambda a, b: (a == b) | (a < b) & ~jnp.isfinite(a),
     "mul_vjp": lambda a, b: jax.vjp(lambda u, v: u * v, a, b)[1](a),
+    # products of products: multiplies of whole arrays, integer powers and negations
+    "div_vjp": lambda a, b: jax.vjp(lambda u, v: u / v, a, b)[1](a),
+    "product_chain": lambda a, b: -(a * b) * jax.lax.integer_pow(b, -2) * (a * a),
 }
 
 
@@ -89,7 +92,13 @@ NOT_INTERPRETED = {
     "div_by_constant": lambda a: a / 3.0,
     "div_by_scalar": lambda a: a / a[0, 0],
     "constant_minus": lambda a: 0.0 - a,
-    "div_vjp": lambda a: jax.vjp(lambda u, v: u / v, a, a)[1](a),
+    # (A * C1) * B -> (A * B) * C1 and kin: products of constants or broadcasts are not plain
+    "product_of_scaled": lambda a: (a * 2.0) * a,
+    "product_of_broadcast": lambda a: (a * a[0]) * a,
+    "product_of_sqrts": lambda a: jnp.sqrt(a) * jnp.sqrt(a),
+    "product_through_moves": lambda a: (a * a).T * a,
+    "sum_of_products": lambda a: (a * a) * a + a,
+    "power_of_product": lambda a: jax.lax.integer_pow(a * a, 3),
 }
 
 
@@ -97,6 +106,26 @@ NOT_INTERPRETED = {
 def test_programs_whose_bits_xla_may_change_are_not_interpreted(name):
     a = jnp.ones((3, 3), jnp.float32)
     assert _interpreter.program(NOT_INTERPRETED[name], (a,)) is None
+
+
+@pytest.mark.parametrize("name", ["div_vjp", "product_chain"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_products_of_products_give_the_compiled_bits_on_many_values(name, dtype):
+    """Products of products are interpreted; XLA keeps them as written (over a wide range of
+    magnitudes, where a reassociated or fused product would round differently)."""
+    rng = np.random.default_rng(7)
+    a, b = (
+        (rng.standard_normal(4096) * np.exp2(rng.integers(-20, 20, 4096))).astype(dtype)
+        for _ in range(2)
+    )
+    fn = PROGRAMS[name]
+    program = _interpreter.program(fn, (a, b))
+    assert program is not None
+    got = program.run([a, b])
+    assert got is not None  # no subnormal in this range
+    want = jax.jit(fn, compiler_options=COMPILER_OPTIONS)(a, b)
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want), strict=True):
+        _same_bits(g, w)
 
 
 def test_xla_rewrites_are_real_where_the_interpreter_steps_aside():

@@ -306,6 +306,7 @@ def _flatten(closed, out_shape) -> Program:
     steps: list = []
     arith: set = set()  # registers that float arithmetic made, or that read such a value
     broadcasts: set = set()  # registers written by broadcast_in_dim
+    products: set = set()  # registers holding plain products (see _rewritten)
     constants: set = set()  # registers holding literals and constants
     # Drop what the outputs do not read (a VJP's jaxpr keeps the forward's unused results).
     jaxpr, _ = pe.dce_jaxpr(closed.jaxpr, [True] * len(closed.jaxpr.outvars), instantiate=True)
@@ -341,7 +342,7 @@ def _flatten(closed, out_shape) -> Program:
                 for var, inner_out in zip(eqn.outvars, inner.jaxpr.outvars):
                     env[var] = _read(inner_env, inner_out, new)
                 continue
-            verdict = _rewritten(eqn, ins, arith, constants, broadcasts)
+            verdict = _rewritten(eqn, ins, arith, constants, broadcasts, products)
             if verdict is True:
                 raise _NotInterpretable
             kept = _added_zero(eqn)
@@ -356,6 +357,8 @@ def _flatten(closed, out_shape) -> Program:
                 env[var] = index
                 if verdict:
                     arith.add(index)
+                if verdict == "product":
+                    products.add(index)
                 if eqn.primitive.name == "broadcast_in_dim":
                     broadcasts.add(index)
             steps.append((rule, eqn.params, tuple(ins), outs[0] if len(outs) == 1 else tuple(outs)))
@@ -401,11 +404,17 @@ def _read(env, var, new):
 
 # XLA's algebraic simplifier rewrites some float expressions into ones that round differently
 # (A / sqrt(B) -> A * rsqrt(B), (A / B) / C -> A / (B * C), sqrt(A) * sqrt(A) -> A, constants
-# gathered across chains of adds, ...). So a program is interpreted only when no float
-# arithmetic reads a value that float arithmetic made (through any ops in between), no division
-# is by a constant, a scalar or a broadcast value (A / C -> A * (1 / C)) and no constant is
-# subtracted from (0 - A -> -A).
+# gathered across chains of adds or multiplies, ...). So a program is interpreted only when no
+# float arithmetic reads a value that float arithmetic made (through any ops in between), no
+# division is by a constant, a scalar or a broadcast value (A / C -> A * (1 / C)) and no constant
+# is subtracted from (0 - A -> -A). One chain is let through: products of products, where every
+# multiply reads whole arrays that are inputs or plain products (a multiply, square or integer
+# power of non-constant, non-broadcast operands, or the negation of one), as in the VJP of a
+# division, -g * a * b**-2. No rule of the simplifier matches such a chain (its multiply rules
+# need a constant, an exp, a sqrt or an rsqrt operand), which the interpreter tests check
+# against the compiled program's bits.
 _ARITH = frozenset(("add", "sub", "mul", "div", "sqrt", "integer_pow", "square"))
+_PRODUCTS = frozenset(("mul", "integer_pow", "square"))
 
 
 def _divides_by_one_value(eqn, divisor, constants: set, broadcasts: set) -> bool:
@@ -416,14 +425,33 @@ def _divides_by_one_value(eqn, divisor, constants: set, broadcasts: set) -> bool
     return divisor in broadcasts
 
 
-def _rewritten(eqn, ins, arith: set, constants: set, broadcasts: set):
+def _rewritten(eqn, ins, arith: set, constants: set, broadcasts: set, products: set):
     """True when XLA may rewrite this equation with what made its inputs; else whether its
-    outputs carry float arithmetic (made by it, or read from a value it made)."""
+    outputs carry float arithmetic: "product" (a plain product, see above), "arith" (made by
+    it), "carry" (read from a value it made) or False."""
     name = eqn.primitive.name
     touched = any(i in arith for i in ins)
     floats = bool(eqn.invars) and np.dtype(eqn.invars[0].aval.dtype) in _FLOATS
     if name in _ARITH and floats:
-        if touched or (name == "div" and _divides_by_one_value(eqn, ins[1], constants, broadcasts)):
+        plain = name in _PRODUCTS and _whole_operands(eqn, ins, constants, broadcasts)
+        if touched and not (
+            name == "mul" and plain and all(i in products for i in ins if i in arith)
+        ):
             return True
-        return name == "sub" and ins[0] in constants or "arith"
+        if name == "div" and _divides_by_one_value(eqn, ins[1], constants, broadcasts):
+            return True
+        if name == "sub" and ins[0] in constants:
+            return True
+        return "product" if plain else "arith"
+    if name == "neg" and floats and ins[0] in products:
+        return "product"
     return "carry" if touched else False
+
+
+def _whole_operands(eqn, ins, constants: set, broadcasts: set) -> bool:
+    """No operand is a constant or a broadcast value, and each has the result's shape."""
+    shape = eqn.outvars[0].aval.shape
+    return all(
+        i not in constants and i not in broadcasts and var.aval.shape == shape
+        for i, var in zip(ins, eqn.invars)
+    )
