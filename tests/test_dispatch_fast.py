@@ -206,6 +206,42 @@ def test_a_plan_whose_kernel_fails_falls_back_and_is_dropped():
     assert key not in forward.plans or forward.plans[key].kernel is not broken
 
 
+def test_a_compiled_plan_calls_its_executable_directly(monkeypatch):
+    """Once the kernel is compiled, a plan goes straight to the executable's own call (not
+    through the tiered kernel), with the generic call's bits."""
+    from torchlike import _tiers
+
+    monkeypatch.setitem(_tiers._settings, "mode", "off")  # compile on the second call
+    x, y = torchlike.rand(3, 4), torchlike.rand(3, 4)
+    want = _bits(x / y)  # the first call runs eagerly
+    results = [_bits(x / y) for _ in range(4)]
+    plan = forward.plans[dispatch._signature(TABLE["div"], (x, y), {})[0]]
+    assert plan.direct is not None and plan.direct is not plan.kernel
+    assert plan.direct is plan.kernel.direct()
+    assert results == [want] * 4
+
+
+def test_a_direct_call_that_refuses_its_arguments_falls_back_and_is_dropped(monkeypatch):
+    """An executable called with arguments it was not compiled for raises TypeError: the call
+    takes the generic path, which gives the right result, and the plan is dropped."""
+    from torchlike import _tiers
+
+    monkeypatch.setitem(_tiers._settings, "mode", "off")
+    x = torchlike.ones(3)
+    for _ in range(4):
+        x * 3.0
+    key = dispatch._signature(TABLE["mul"], (x, 3.0), {})[0]
+    plan = forward.plans[key]
+    assert plan.direct is not None
+
+    def refuses(*arrays):
+        raise TypeError("compiled for other avals")
+
+    plan.direct = refuses
+    assert (x * 3.0).tolist() == [3.0, 3.0, 3.0]
+    assert forward.plans.get(key) is not plan
+
+
 def test_calls_with_lists_numpy_scalars_or_tracers_take_the_generic_path():
     x = torchlike.ones(2, 3)
     assert dispatch._signature(TABLE["cat"], ([x, x],), {}) is None

@@ -118,6 +118,15 @@ class TieredKernel:
             return self.fn(*args)
         return self._compile()(*args)
 
+    def direct(self):
+        """What a compiled kernel's calls can go straight to (JAX's own C++ call of the
+        executable, once it has run), or None while the kernel is not compiled. It raises
+        TypeError for arguments of avals the executable was not compiled for."""
+        compiled = self.compiled
+        if compiled.__class__ is Executable:
+            return compiled.executable._call
+        return compiled
+
     def _trace(self, args, leaves):
         program = None
         if not any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):

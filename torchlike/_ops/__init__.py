@@ -87,7 +87,9 @@ def _wrapped_scalar(value, like: Tensor) -> Tensor:
 
 
 def _operand(value) -> bool:
-    return isinstance(value, Tensor | numbers.Number | np.number | np.bool_)
+    return value.__class__ is Tensor or isinstance(
+        value, Tensor | numbers.Number | np.number | np.bool_
+    )
 
 
 def _binary(name, reflected=False):

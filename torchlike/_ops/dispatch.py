@@ -245,10 +245,11 @@ _PER_CALL = object()  # a grad_fn name that depends on the arguments
 class Plan:
     """What every call with one signature computes the same way (see `_signature`)."""
 
-    __slots__ = ("fn", "kernel", "scalars", "name", "record")
+    __slots__ = ("fn", "kernel", "direct", "scalars", "name", "record")
 
     def __init__(self, fn, kernel, scalars, name):
         self.fn, self.kernel, self.name = fn, kernel, name
+        self.direct = None  # the compiled kernel's own call, once there is one (see _run_plan)
         self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
         self.record = None  # grad_fn name -> graph.RecordTemplate, made by the first such node
 
@@ -306,7 +307,12 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
     if several_devices():
         _raise_if_mixed_devices(arrays, torch_level=True)
     try:
-        out = plan.kernel(*values)
+        direct = plan.direct
+        if direct is None:
+            out = plan.kernel(*values)
+            plan.direct = plan.kernel.direct()
+        else:
+            out = direct(*values)
     except Exception:  # noqa: BLE001 - the generic path raises torch's error or runs eagerly
         forward.plans.pop(signature[0], None)
         return _FALLBACK
