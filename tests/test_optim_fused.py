@@ -100,17 +100,23 @@ def test_step_numbers_become_device_arrays_once_and_keep_type_and_sign():
     assert _stepper._on_device(tensor) is tensor and _stepper._on_device(True) is True
 
 
-def test_a_group_shares_its_numbers_and_steps_match_the_python_numbers():
-    """Steps with cached numbers equal the per-tensor path, which takes Python numbers."""
-    fused, plain = _params(), _params()
-    opts = [optim.SGD(fused, lr=0.1, momentum=0.9), optim.SGD(plain, lr=0.1, momentum=0.9,
-                                                             foreach=False)]  # fmt: skip
+def test_steps_with_converted_numbers_match_torch_bit_for_bit():
+    """Steps whose numbers went in as cached device arrays (lr changing every step, shared by
+    the group) give torch's SGD results bit for bit."""
+    import torch
+
+    fused = _params()
+    mine = optim.SGD(fused, lr=0.1, momentum=0.9)
+    theirs_params = [torch.nn.Parameter(torch.from_numpy(p.detach().numpy().copy())) for p in fused]
+    theirs = torch.optim.SGD(theirs_params, lr=0.1, momentum=0.9)
     for step in range(3):
-        for params, opt in zip((fused, plain), opts):
-            _set_grads(params, np.random.default_rng(step))
+        _set_grads(fused, np.random.default_rng(step))
+        for p, q in zip(fused, theirs_params):
+            q.grad = torch.from_numpy(p.grad.numpy().copy())
+        for opt in (mine, theirs):
             opt.step()
             opt.param_groups[0]["lr"] *= 0.5
-    for a, b in zip(fused, plain):
+    for a, b in zip(fused, theirs_params):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     assert len(_stepper._DEVICE_NUMBERS) <= _stepper._DEVICE_NUMBERS_LIMIT
 

@@ -265,18 +265,13 @@ def lazy_positions(node: OpNode) -> tuple:
 
 def traced_primals(node: OpNode, lazy: tuple) -> list:
     """The node's primals for a program that applies the functions in `lazy` (its
-    `lazy_positions`) itself: a lazy primal the VJP reads as its source, other stand-ins as
-    zeros."""
-    primals = node.primals
-    if not lazy:
-        return concrete(primals, ())
-    sources = {i for i, fn in lazy if fn is not None}
-    return [
-        p.source if i in sources
-        else p if p.__class__ not in _STAND_INS
-        else zeros((p.shape, p.dtype))
-        for i, p in enumerate(primals)
-    ]  # fmt: skip
+    `lazy_positions`) itself: `concrete` with nothing computed, then a lazy primal the VJP
+    reads as its source."""
+    primals = concrete(node.primals, ())
+    for i, fn in lazy:
+        if fn is not None:
+            primals[i] = node.primals[i].source
+    return primals
 
 
 def primals_for(node: OpNode) -> list:

@@ -211,10 +211,11 @@ _DEVICE_NUMBERS_LIMIT = 1024
 def _on_device(value):
     """A Python int or float as the weak-typed 0-d array `jax.jit` would convert it to on every
     call (the same program input), made once per value; anything else as it is."""
-    if value.__class__ is not float and value.__class__ is not int:
-        return value
-    if value.__class__ is int:
+    cls = value.__class__
+    if cls is int:
         key = (int, value)
+    elif cls is not float:
+        return value
     elif value != value:  # NaN: no stable key
         return jax.numpy.asarray(value)
     else:
