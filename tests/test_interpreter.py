@@ -82,7 +82,7 @@ def test_interpreted_programs_give_the_compiled_bits(name, dtype):
 
 NOT_INTERPRETED = {
     "exp": jnp.exp,
-    "float_sum": jnp.sum,
+    "float_sum_of_products": lambda a: jnp.sum(a * a),
     "matmul": lambda a: a @ a,
     "float_to_int": lambda a: a.astype(jnp.int32),
     "half": lambda a: a.astype(jnp.float16),
@@ -126,6 +126,64 @@ def test_products_of_products_give_the_compiled_bits_on_many_values(name, dtype)
     want = jax.jit(fn, compiler_options=COMPILER_OPTIONS)(a, b)
     for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want), strict=True):
         _same_bits(g, w)
+
+
+SUMS = {
+    "torch_float32_sum": lambda a, axis: jnp.sum(a, axis=axis, dtype=jnp.float64).astype(a.dtype),
+    "plain_sum": lambda a, axis: jnp.sum(a, axis=axis),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", SUMS)
+def test_exact_float_sums_give_the_compiled_bits(name, dtype):
+    """A float sum is interpreted when every partial sum is exact; it then has XLA's bits, and
+    so does what it returns (zeros, signs) in every shape and reduction tried."""
+    rng = np.random.default_rng(11)
+    interpreted = 0
+    for trial in range(48):
+        shape = tuple(int(n) for n in rng.integers(1, 7, 1 + trial % 3))
+        if trial % 8 == 0:
+            shape = (int(rng.integers(200, 2000)),)
+        spread = int(rng.integers(0, 30))
+        x = rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
+        if trial % 3 == 0:
+            x = np.round(x * 8) / 8  # coarse values: exact in any type
+        if trial % 5 == 0:
+            x.reshape(-1)[::2] = -0.0
+        x = x.astype(dtype)
+        axis = None if trial % 2 else tuple(range(0, len(shape), 2))
+        fn = lambda a, axis=axis: SUMS[name](a, axis)  # noqa: E731
+        program = _interpreter.program(fn, (x,))
+        assert program is not None
+        got = program.run([jnp.asarray(x)])
+        if got is not None:
+            interpreted += 1
+            _same_bits(got, jax.jit(fn, compiler_options=COMPILER_OPTIONS)(x))
+    assert interpreted >= 12
+
+
+@pytest.mark.parametrize(
+    "values, dtype",
+    [
+        ([2.0**24, 1.0, -(2.0**24)], np.float32),  # 2**24 + 1 rounds in float32
+        ([1.0, 2.0**-60, 3.0], np.float64),
+        ([-0.0, -0.0], np.float32),  # XLA may or may not add its +0.0 start
+        ([1.0, np.inf, -np.inf], np.float32),
+        ([np.nan, 1.0], np.float64),
+    ],
+)
+def test_sums_that_could_round_or_depend_on_the_order_are_left_to_xla(values, dtype):
+    x = jnp.asarray(np.array(values, dtype))
+    program = _interpreter.program(jnp.sum, (x,))
+    assert program is not None and program.run([x]) is None
+
+
+def test_a_sum_of_mixed_zeros_is_positive_zero_as_in_xla():
+    x = jnp.asarray(np.array([-0.0, 0.0, -0.0], np.float32))
+    got = _interpreter.program(jnp.sum, (x,)).run([x])
+    _same_bits(got, jax.jit(jnp.sum)(x))
+    assert not np.signbit(np.asarray(got))
 
 
 def test_xla_rewrites_are_real_where_the_interpreter_steps_aside():
@@ -210,6 +268,19 @@ def test_first_calls_of_torch_ops_match_torch():
         want = fn(real, real.tensor(a), real.tensor(b)).numpy()
         np.testing.assert_array_equal(got, want)
     assert _tiers.stats["interpreted_runs"] > interpreted
+
+
+@cpu_backend_only
+def test_a_first_float32_sum_is_interpreted_with_the_compiled_bits():
+    import torch as real
+
+    a = np.random.default_rng(5).standard_normal((3, 11)).astype(np.float32)
+    interpreted = _tiers.stats["interpreted_runs"]
+    got = torch.tensor(a).sum(dim=1).numpy()
+    assert _tiers.stats["interpreted_runs"] > interpreted
+    _same_bits(got, jax.jit(SUMS["torch_float32_sum"], static_argnums=1)(a, 1))
+    # torch's cascade sums round on their own; the float64 sum is the correctly rounded one
+    np.testing.assert_allclose(got, real.tensor(a).sum(dim=1).numpy(), rtol=1e-6)
 
 
 def test_set_mode_rejects_unknown_modes():

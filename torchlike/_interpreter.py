@@ -5,16 +5,18 @@ elementwise op in a microsecond. `program(fn, args)` traces `fn` once per input 
 returns a `Program` when every equation is one whose numpy evaluation gives XLA's CPU bits:
 exact IEEE arithmetic (add, sub, mul, div, sqrt, integer powers as XLA's multiply chain),
 comparisons, selects, conversions that round or widen, max/min with XLA's NaN and signed-zero
-rules, and data movement (reshape, broadcast, transpose, slice, concatenate, ...), over
-float32, float64, integer and bool arrays. Anything whose bits depend on an implementation
-(reductions over floats, matmuls, transcendental functions, half and complex types, gathers)
-makes the kernel non-interpretable, and it compiles as before; so do programs where XLA's
-algebraic simplifier could rewrite the arithmetic (see `_rewritten`). Single elementwise ops,
-the bulk of a script's first calls, qualify.
+rules, float sums that come out exact (see `_exact_sum`), and data movement (reshape,
+broadcast, transpose, slice, concatenate, ...), over float32, float64, integer and bool arrays.
+Anything whose bits depend on an implementation (matmuls, transcendental functions, half and
+complex types, gathers) makes the kernel non-interpretable, and it compiles as before; so do
+programs where XLA's algebraic simplifier could rewrite the arithmetic (see `_rewritten`).
+Single elementwise ops, the bulk of a script's first calls, qualify, and so does torch's
+float32 `sum` of values within a modest range of magnitudes.
 
 XLA's CPU runtime flushes subnormal inputs and results to zero and numpy does not; a run that
 reads or makes a subnormal float is abandoned (`Program.run` returns None) and the caller
-runs the compiled or eager path instead, so an interpreted result always has XLA's bits.
+runs the compiled or eager path instead, so an interpreted result always has XLA's bits. A
+float sum that would round somewhere is abandoned the same way.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def has_subnormal(x) -> bool:
 _minimum, _abs = np.minimum.reduce, np.abs
 
 
-class _Subnormal(Exception):
-    """A float op read or made a subnormal: XLA flushes it, so the run is abandoned."""
+class _Abandon(Exception):
+    """This run's bits could differ from XLA's (a float op read or made a subnormal, which XLA
+    flushes, or a sum would round), so the run is abandoned."""
 
 
 # ----- rules: numpy evaluation of one primitive, giving XLA's CPU bits ---------------------------
@@ -108,7 +111,7 @@ def _integer_pow(params, x):
 
 def _check(out):
     if out.dtype in _FLOATS and has_subnormal(out):
-        raise _Subnormal
+        raise _Abandon
     return out
 
 
@@ -164,6 +167,61 @@ def _reduce(ufunc):
     return lambda params, x: ufunc.reduce(x, axis=tuple(params["axes"]))
 
 
+# Float layouts: unsigned view, mantissa field, implicit bit, exponent bias + mantissa width.
+_LAYOUT = {
+    np.dtype(np.float32): (np.uint32, 23, 0x7FFFFF, 150),
+    np.dtype(np.float64): (np.uint64, 52, (1 << 52) - 1, 1075),
+}
+
+
+def _exact_sum(params, x):
+    """A float reduce_sum whose every partial sum is exact, so that every summation order
+    (XLA picks its own: sequential, vectorized, a tree) gives the exact sum; else abandoned.
+
+    The values are integer multiples of 2**g (g: the lowest set bit over all nonzero values).
+    When n * max|x| < 2**(g + p), p the type's precision, every partial sum of n of them is
+    such a multiple below 2**(g + p), hence representable. torch's float32 `sum` accumulates
+    in float64 (see `_ops.reduction`), where this holds for spreads of up to about 2**25.
+    """
+    axes = tuple(params["axes"])
+    out = np.add.reduce(x, axis=axes)
+    count = 1
+    for axis in axes:
+        count *= x.shape[axis]
+    if count > 1:
+        largest = _maximum(_abs(x), axis=None)
+        if not np.isfinite(largest):
+            raise _Abandon  # inf - inf and NaN payloads: leave them to XLA
+        bound = np.ldexp(1.0, _granularity(x) + _PRECISION[x.dtype]) if largest != 0 else 1.0
+        if count * float(largest) >= bound:
+            raise _Abandon
+    # XLA's sum starts from +0.0, numpy's from the first value: they differ on -0.0 + -0.0.
+    zero = out == 0
+    if np.any(zero):
+        if np.any(zero & np.logical_and.reduce(np.signbit(x), axis=axes)):
+            raise _Abandon  # a sum of negative zeros (XLA may or may not add the +0.0)
+        out = out + out.dtype.type(0.0)
+    return _check(out)
+
+
+_maximum = np.maximum.reduce
+_PRECISION = {np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+
+
+def _granularity(x) -> int:
+    """The exponent of the lowest set bit over the nonzero values of a float array."""
+    utype, width, field, bias = _LAYOUT[x.dtype]
+    bits = np.asarray(x).reshape(-1).view(utype)
+    biased = (bits >> utype(width)) & utype(0x7FF if width == 52 else 0xFF)
+    mantissa = (bits & utype(field)) | np.where(biased > 0, utype(field + 1), utype(0))
+    nonzero = mantissa != 0
+    mantissa, biased = mantissa[nonzero], biased[nonzero]
+    lowest = mantissa & (~mantissa + utype(1))  # the lowest set bit, as an integer
+    position = np.frexp(lowest.astype(np.float64))[1] - 1
+    exponent = np.maximum(biased.astype(np.int64), 1) - bias + position
+    return int(exponent.min())
+
+
 _RULES = {
     "add": _binary(np.add),
     "sub": _binary(np.subtract),
@@ -205,7 +263,7 @@ _RULES = {
     "reduce_and": _reduce(np.bitwise_and),
 }
 _FLOAT_DIV = _binary(np.divide)
-_INT_ONLY = {  # exact for integers; float reductions round in an order XLA chooses
+_INT_ONLY = {  # exact for integers; float max/min differ on NaN and signed zeros
     "reduce_sum": _reduce(np.add),
     "reduce_max": _reduce(np.maximum),
     "reduce_min": _reduce(np.minimum),
@@ -220,6 +278,8 @@ def _rule(eqn):
     in_dtypes = [np.dtype(v.aval.dtype) for v in eqn.invars]
     if name == "div":
         return _FLOAT_DIV if in_dtypes[0] in _FLOATS else None
+    if name == "reduce_sum" and in_dtypes[0] in _FLOATS:
+        return _exact_sum
     if name in _INT_ONLY:
         return _INT_ONLY[name] if in_dtypes[0] not in _FLOATS else None
     if name == "integer_pow" and in_dtypes[0] not in _FLOATS and eqn.params["y"] < 0:
@@ -241,40 +301,59 @@ class _NotInterpretable(Exception):
 class Program:
     """A kernel's jaxpr flattened into numpy steps over a register file."""
 
-    __slots__ = ("steps", "registers", "inputs", "outputs", "out_avals", "out_tree", "checks")
+    __slots__ = ("steps", "registers", "inputs", "outputs", "out_avals", "out_tree", "checks",
+                 "strong")  # fmt: skip
 
     def run(self, args):
-        """The kernel's outputs as JAX arrays, or None when a subnormal float appears."""
-        registers = list(self.registers)
-        values = []
-        for index, arg in zip(self.inputs, args):
-            value = np.asarray(arg)
-            registers[index] = value
-            values.append(value)
-        try:
-            with np.errstate(all="ignore"):
-                for position in self.checks:
-                    if has_subnormal(values[position]):
-                        return None
-                for rule, params, ins, outs in self.steps:
-                    result = rule(params, *[registers[i] for i in ins])
-                    if outs.__class__ is int:
-                        registers[outs] = result
-                    else:
-                        for i, value in zip(outs, result):
-                            registers[i] = value
-        except _Subnormal:
+        """The kernel's outputs as JAX arrays, or None when the run is abandoned (`_Abandon`)."""
+        values = [np.asarray(arg) for arg in args]
+        with np.errstate(all="ignore"):
+            for position in self.checks:
+                if has_subnormal(values[position]):
+                    return None
+            outs = self.evaluate(values)
+        if outs is None:
             return None
         results = []
-        for index, aval in zip(self.outputs, self.out_avals):
-            if index < 0:  # an input returned as it is
-                results.append(args[-index - 1])
-            else:
-                results.append(_to_jax(registers[index], aval))
+        for index, aval, value in zip(self.outputs, self.out_avals, outs):
+            # an input returned as it is stays that very array
+            results.append(args[-index - 1] if index < 0 else _to_jax(value, aval))
         return jax.tree_util.tree_unflatten(self.out_tree, results)
+
+    def evaluate(self, values):
+        """The flat outputs as numpy arrays, for numpy inputs already free of subnormals, or
+        None when the run is abandoned. Call it under `np.errstate(all="ignore")`."""
+        registers = list(self.registers)
+        for index, value in zip(self.inputs, values):
+            registers[index] = value
+        try:
+            for rule, params, ins, outs in self.steps:
+                result = rule(params, *[registers[i] for i in ins])
+                if outs.__class__ is int:
+                    registers[outs] = result
+                else:
+                    for i, value in zip(outs, result):
+                        registers[i] = value
+        except _Abandon:
+            return None
+        return [values[-index - 1] if index < 0 else registers[index] for index in self.outputs]
 
 
 _DEVICE: list = []
+
+
+def to_jax(value):
+    """A numpy result as a JAX array on the CPU (not weak-typed)."""
+    value = np.asarray(value)
+    aval = _AVALS.get((value.shape, value.dtype))
+    if aval is None:
+        if len(_AVALS) > 1024:
+            _AVALS.clear()
+        aval = _AVALS[(value.shape, value.dtype)] = core.ShapedArray(value.shape, value.dtype)
+    return _to_jax(value, aval)
+
+
+_AVALS: dict = {}
 
 
 def _to_jax(value, aval):
@@ -381,6 +460,7 @@ def _flatten(closed, out_shape) -> Program:
     prog.out_avals = [v.aval for v in jaxpr.outvars]
     prog.out_tree = jax.tree_util.tree_structure(out_shape)
     prog.checks = [i for i, v in enumerate(jaxpr.invars) if np.dtype(v.aval.dtype) in _FLOATS]
+    prog.strong = not any(getattr(aval, "weak_type", False) for aval in prog.out_avals)
     return prog
 
 
@@ -412,8 +492,9 @@ def _read(env, var, new):
 # power of non-constant, non-broadcast operands, or the negation of one), as in the VJP of a
 # division, -g * a * b**-2. No rule of the simplifier matches such a chain (its multiply rules
 # need a constant, an exp, a sqrt or an rsqrt operand), which the interpreter tests check
-# against the compiled program's bits.
-_ARITH = frozenset(("add", "sub", "mul", "div", "sqrt", "integer_pow", "square"))
+# against the compiled program's bits. A float sum counts as arithmetic: it may only sum values
+# no float arithmetic made.
+_ARITH = frozenset(("add", "sub", "mul", "div", "sqrt", "integer_pow", "square", "reduce_sum"))
 _PRODUCTS = frozenset(("mul", "integer_pow", "square"))
 
 
