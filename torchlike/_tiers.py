@@ -118,6 +118,40 @@ class TieredKernel:
             return self.fn(*args)
         return self._compile()(*args)
 
+    def interpreting(self) -> bool:
+        """Whether calls may still be interpreted: not compiled, not known uninterpretable."""
+        return (
+            self.compiled is None and self.program is not _NONE and _settings["mode"] != "off"
+            and _usable()
+        )  # fmt: skip
+
+    def run_host(self, args, values):
+        """An interpreted call that stays in numpy: `values` are the leaves of `args` as numpy
+        arrays free of subnormals (`args` themselves trace and lower the kernel). The flat
+        outputs as numpy arrays, or None where the call must go through `__call__` instead
+        (the kernel is compiled or cannot be interpreted, a weak-typed result, an abandoned
+        run). Such runs do not count towards the budget: their caller keeps results in numpy
+        between kernels, so compiling would save conversions it does not make, not the
+        arithmetic (the backward's compiled segments are what replace them)."""
+        if not self.interpreting():
+            return None
+        program = self.program
+        if program is None:
+            program = self._trace(args, values)
+            if program is _NONE:
+                return None
+        if not program.strong or not self._fits(values):
+            return None
+        out = program.evaluate(values)
+        if out is None:
+            stats["interpreter_fallbacks"] += 1
+            return None
+        stats["interpreted_runs"] += 1
+        if _settings["mode"] == "verify":
+            results = [_interpreter.to_jax(value) for value in out]
+            _verify(self, args, jax.tree_util.tree_unflatten(program.out_tree, results))
+        return out
+
     def direct(self):
         """What a compiled kernel's calls can go straight to (JAX's own C++ call of the
         executable, once it has run), or None while the kernel is not compiled. It raises

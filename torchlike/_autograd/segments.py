@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _tiers
-from . import compiled, saved
+from . import compiled, host, saved
 from .graph import AccumulateGrad, OpNode
 from .kernels import COMPILER_OPTIONS, as_array, entry_of, kernel_key, primals_for, stats
 
@@ -111,18 +111,20 @@ class Chunk:
             self.run_one(node)
 
     def _run_segment(self, ops: list) -> bool:
+        """Run the chunk as one: its compiled segment, or in numpy while its kernels are
+        interpreted (`host`); False where it must run per node."""
         layout = _Layout(ops, self.buffers)
         segment = _segment_for(layout, ops)
-        if segment is None:
-            return False
         primals = _primals(ops)
         if primals is None or _any_tracer(layout.inputs):
             return False
-        if type(segment) is _Build:  # compile it on the worker; this chunk runs per node
-            segment.start(primals, layout.inputs)
-            return False
-        outs = segment(primals, layout.inputs)
-        stats["segment_runs"] += 1
+        if segment is None or type(segment) is _Build:
+            if segment is not None:  # compile it on the worker meanwhile
+                segment.start(primals, layout.inputs)
+            outs = host.run(ops, layout, primals)
+        else:
+            outs = segment(primals, layout.inputs)
+            stats["segment_runs"] += 1
         buffers = self.buffers
         pop = buffers.pop
         for node in ops:

@@ -1,0 +1,151 @@
+"""A large backward's chunks run in one loop, in numpy while their kernels are interpreted:
+the gradients are the bits of the per-node path with every kernel compiled."""
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import torchlike as torch
+from torchlike import _tiers
+from torchlike._autograd import kernels, segments
+from torchlike._ops import forward
+
+STEPS = 300  # 600 op nodes: past the whole-graph limit, so backward runs in chunks
+
+cpu_backend_only = pytest.mark.xfail(
+    not _tiers._usable(),
+    reason="JAX's default backend is not the CPU: kernels are compiled, never interpreted",
+    strict=True,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_kernels(monkeypatch):
+    """New, uncompiled kernels; segments that never compile, so chunks run in the loop."""
+    _tiers.wait()
+    monkeypatch.setitem(_tiers._settings, "mode", "on")
+    monkeypatch.setitem(_tiers._settings, "background", False)
+    monkeypatch.setattr(kernels, "_entries", OrderedDict())
+    monkeypatch.setattr(segments, "COMPILE_AFTER", 10**9)
+    forward.clear()
+    segments.clear()
+    segments.set_enabled(True)
+    yield
+    forward.clear()
+    segments.clear()
+    segments.set_enabled(True)
+
+
+def _leaves(seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    x = (rng.uniform(0.5, 1.5, (2, 3)) * scale).astype(np.float32)
+    y = (x * (1 + 1e-3 * rng.uniform(-1, 1, (2, 3)))).astype(np.float32)
+    return x, y
+
+
+def _grads(x0, y0, middle=None):
+    """x.grad, y.grad, z0.grad of the profiler loop z = (z / x) * y over STEPS steps."""
+    x = torch.tensor(x0, requires_grad=True)
+    y = torch.tensor(y0, requires_grad=True)
+    z0 = torch.ones(2, 3, requires_grad=True)
+    z = z0
+    for k in range(STEPS):
+        z = (z / x) * y
+        if middle is not None:
+            z = middle(k, z)
+    z.sum().backward()
+    return [t.grad.numpy().copy() for t in (x, y, z0)]
+
+
+def _compiled_per_node(x0, y0, middle=None):
+    """The reference: per-node backward, every kernel compiled."""
+    segments.set_enabled(False)
+    _tiers.set_mode("off")
+    try:
+        return _grads(x0, y0, middle)
+    finally:
+        _tiers.set_mode("on")
+        segments.set_enabled(True)
+
+
+def _assert_bitwise(got, want):
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g.view(f"u{g.itemsize}"), w.view(f"u{w.itemsize}"))
+
+
+@cpu_backend_only
+def test_first_backward_runs_in_numpy_compiles_nothing_and_keeps_the_compiled_bits():
+    x0, y0 = _leaves(0)
+    _tiers.set_budget_ms(0)  # on the per-node path, every kernel would compile at once
+    chunks, compiles = kernels.stats["host_chunks"], kernels.stats["kernel_compiles"]
+    runs = _tiers.stats["interpreted_runs"]
+    try:
+        got = _grads(x0, y0)
+    finally:
+        _tiers.set_budget_ms(5)
+    assert kernels.stats["host_chunks"] - chunks >= 18  # 600 nodes in chunks of 32
+    assert kernels.stats["kernel_compiles"] == compiles  # no backward kernel compiled
+    assert _tiers.stats["interpreted_runs"] - runs >= 2 * STEPS
+    _assert_bitwise(got, _compiled_per_node(x0, y0))
+
+
+@cpu_backend_only
+def test_chunks_mixing_compiled_and_interpreted_kernels_keep_the_bits():
+    x0, y0 = _leaves(1)
+    first = _grads(x0, y0)  # traces every kernel's program
+    entries = list(kernels._entries.values())
+    assert len(entries) >= 3  # the division's, the product's and the sum's VJPs
+    for entry in entries[::2]:
+        entry.kernel.top_level._compile()
+    chunks = kernels.stats["host_chunks"]
+    mixed = _grads(x0, y0)
+    assert kernels.stats["host_chunks"] > chunks
+    assert any(e.kernel.top_level.compiled is None for e in entries)
+    reference = _compiled_per_node(x0, y0)
+    _assert_bitwise(first, reference)
+    _assert_bitwise(mixed, reference)
+
+
+@cpu_backend_only
+def test_a_subnormal_in_a_chunk_gets_the_flushed_xla_result():
+    # x = y = 1.4 * 2**63: the forward stays normal, while the division's VJP reads x**-2, about
+    # 2**-127, a float32 subnormal that XLA's CPU runtime flushes to zero: x.grad is zero.
+    x0 = y0 = np.full((2, 3), 1.4 * 2.0**63, np.float32)
+    got = _grads(x0, y0)
+    reference = _compiled_per_node(x0, y0)
+    _assert_bitwise(got, reference)
+    assert not np.any(got[0])
+    np.testing.assert_array_equal(got[2], np.ones((2, 3), np.float32))
+
+
+@cpu_backend_only
+def test_chunks_across_float64_steps_and_python_scalars_keep_the_bits():
+    x0, y0 = _leaves(2)
+    w = torch.tensor(np.linspace(0.9, 1.1, 6).reshape(2, 3))  # float64
+
+    def middle(k, z):
+        if k % 5 == 0:
+            return (z.double() * w).float()
+        if k % 7 == 0:
+            return z * 1.0001 + 0.5
+        return z
+
+    _assert_bitwise(_grads(x0, y0, middle), _compiled_per_node(x0, y0, middle))
+
+
+def test_chunks_match_torch():
+    import torch as real
+
+    x0, y0 = _leaves(4)
+    got = _grads(x0, y0)
+    x = real.tensor(x0, requires_grad=True)
+    y = real.tensor(y0, requires_grad=True)
+    z0 = real.ones(2, 3, requires_grad=True)
+    z = z0
+    for _ in range(STEPS):
+        z = (z / x) * y
+    z.sum().backward()
+    for g, t in zip(got, (x, y, z0)):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=2e-5)
