@@ -1,6 +1,9 @@
 """A large backward's chunks run in one loop, in numpy while their kernels are interpreted:
 the gradients are the bits of the per-node path with every kernel compiled."""
 
+import os
+import subprocess
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -133,6 +136,38 @@ def test_chunks_across_float64_steps_and_python_scalars_keep_the_bits():
         return z
 
     _assert_bitwise(_grads(x0, y0, middle), _compiled_per_node(x0, y0, middle))
+
+
+_FIRST_BACKWARD = """
+import threading, jax, numpy as np, torchlike as torch
+x = torch.tensor(np.linspace(0.5, 1.5, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+y = torch.tensor(np.linspace(0.6, 1.4, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+z = torch.ones(2, 3, requires_grad=True)
+for _ in range(300):
+    z = (z / x) * y
+loss = z.sum()
+events = []
+def listener(event, duration, **kwargs):
+    if threading.current_thread() is threading.main_thread():
+        events.append(event)
+jax.monitoring.register_event_duration_secs_listener(listener)
+loss.backward()
+print(sorted(set(events)), float(x.grad.sum()))
+"""
+
+
+@cpu_backend_only
+def test_a_first_large_backward_lowers_and_compiles_nothing():
+    """In a new process whose kernels are all still interpreted, backward() of a 600-node graph
+    builds no XLA program: not for the root's implicit gradient, the sum's VJP, the chunks or
+    their sums (each would cost the script tens of milliseconds)."""
+    env = {**os.environ, "TORCHLIKE_INTERPRET_MS": "60000", "TORCHLIKE_COMPILE_CACHE": "0"}
+    done = subprocess.run([sys.executable, "-c", _FIRST_BACKWARD], capture_output=True,
+                          text=True, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    events, total = done.stdout.rsplit("]", 1)
+    assert "mlir" not in events and "backend_compile" not in events, events
+    assert np.isfinite(float(total))
 
 
 def test_chunks_match_torch():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _grad_mode
 from .engine import accumulate_into, node_vjp, run_backward
@@ -24,13 +25,17 @@ def _to_tuple(value, length: int) -> tuple:
 _ONES: dict = {}  # (shape, dtype) -> a concrete ones array, shared (JAX arrays are immutable)
 
 
-def _ones(shape: tuple, dtype):
-    """The implicit gradient of a scalar root; never a tracer from inside a trace."""
-    ones = _ONES.get((shape, dtype))
+def _ones(root):
+    """The implicit gradient of a scalar root: inside a trace made there, else numpy's ones
+    put where the root is (no XLA program to compile on a script's first backward), kept."""
+    if isinstance(root, jax.core.Tracer):
+        return jnp.ones(root.shape, root.dtype)
+    key = (root.shape, root.dtype, root.sharding)
+    ones = _ONES.get(key)
     if ones is None:
-        ones = jnp.ones(shape, dtype)
-        if not isinstance(ones, jax.core.Tracer) and len(_ONES) < 64:
-            _ONES[shape, dtype] = ones
+        ones = jax.device_put(np.ones(root.shape, root.dtype), root.sharding)
+        if len(_ONES) < 64:
+            _ONES[key] = ones
     return ones
 
 
@@ -64,7 +69,7 @@ def _root_grads(tensors, grad_tensors, create_graph):
                         "grad can be implicitly created only for real scalar outputs but got "
                         f"{tensor.dtype}"
                     )
-                grad = _ones(tensor._value.shape, tensor._value.dtype)
+                grad = _ones(tensor._value)
         else:
             raise TypeError(
                 f"gradients can be either Tensors or None, but got {type(grad).__name__}"
