@@ -167,10 +167,11 @@ def _reduce(ufunc):
     return lambda params, x: ufunc.reduce(x, axis=tuple(params["axes"]))
 
 
-# Float layouts: unsigned view, mantissa field, implicit bit, exponent bias + mantissa width.
+# Per float type: its unsigned view, mantissa bits, exponent mask, and the exponent of the
+# mantissa's lowest bit at biased exponent 0 (bias + mantissa bits).
 _LAYOUT = {
-    np.dtype(np.float32): (np.uint32, 23, 0x7FFFFF, 150),
-    np.dtype(np.float64): (np.uint64, 52, (1 << 52) - 1, 1075),
+    np.dtype(np.float32): (np.uint32, 23, 0xFF, 150),
+    np.dtype(np.float64): (np.uint64, 52, 0x7FF, 1075),
 }
 
 
@@ -210,10 +211,11 @@ _PRECISION = {np.dtype(np.float32): 24, np.dtype(np.float64): 53}
 
 def _granularity(x) -> int:
     """The exponent of the lowest set bit over the nonzero values of a float array."""
-    utype, width, field, bias = _LAYOUT[x.dtype]
+    utype, width, exponent_mask, bias = _LAYOUT[x.dtype]
     bits = np.asarray(x).reshape(-1).view(utype)
-    biased = (bits >> utype(width)) & utype(0x7FF if width == 52 else 0xFF)
-    mantissa = (bits & utype(field)) | np.where(biased > 0, utype(field + 1), utype(0))
+    biased = (bits >> utype(width)) & utype(exponent_mask)
+    implicit = np.where(biased > 0, utype(1 << width), utype(0))  # normal numbers' leading 1
+    mantissa = (bits & utype((1 << width) - 1)) | implicit
     nonzero = mantissa != 0
     mantissa, biased = mantissa[nonzero], biased[nonzero]
     lowest = mantissa & (~mantissa + utype(1))  # the lowest set bit, as an integer

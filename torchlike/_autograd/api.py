@@ -27,13 +27,13 @@ _ONES: dict = {}  # (shape, dtype) -> a concrete ones array, shared (JAX arrays 
 
 def _ones(root):
     """The implicit gradient of a scalar root: inside a trace made there, else numpy's ones
-    put where the root is (no XLA program to compile on a script's first backward), kept."""
+    put on the device (no XLA program to compile on a script's first backward), kept."""
     if isinstance(root, jax.core.Tracer):
         return jnp.ones(root.shape, root.dtype)
-    key = (root.shape, root.dtype, root.sharding)
+    key = (root.shape, root.dtype)
     ones = _ONES.get(key)
-    if ones is None:
-        ones = jax.device_put(np.ones(root.shape, root.dtype), root.sharding)
+    if ones is None:  # uncommitted, on the default device, as jnp.ones would make it
+        ones = jax.device_put(np.ones(root.shape, root.dtype))
         if len(_ONES) < 64:
             _ONES[key] = ones
     return ones

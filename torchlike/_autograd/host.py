@@ -66,9 +66,7 @@ def _node(node, primals: list, grads: dict, values: _Values):
         host = values.host_list(primals)
         host_cotangents = None if host is None else values.host_list(cotangents)
         if host_cotangents is not None:
-            args = (primals, [c if isinstance(c, _Array) else h
-                              for c, h in zip(cotangents, host_cotangents)])  # fmt: skip
-            out = tiered.run_host(args, host + host_cotangents)
+            out = tiered.run_host((primals, cotangents), host + host_cotangents)
             if out is not None:
                 return out
     args = (primals, [c if isinstance(c, _Array) else _interpreter.to_jax(c) for c in cotangents])
