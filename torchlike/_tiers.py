@@ -127,7 +127,7 @@ class TieredKernel:
 
     def run_host(self, args, values):
         """An interpreted call that stays in numpy: `values` are the leaves of `args` as numpy
-        arrays free of subnormals (`args` themselves trace and lower the kernel). The flat
+        arrays free of subnormals (`args` themselves trace the kernel). The flat
         outputs as numpy arrays, or None where the call must go through `__call__` instead
         (the kernel is compiled or cannot be interpreted, a weak-typed result, an abandoned
         run). Such runs do not count towards the budget: their caller keeps results in numpy

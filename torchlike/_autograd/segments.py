@@ -9,7 +9,8 @@ by first use), plus the avals of the gradients already waiting in the chunk's sl
 signature has run often enough (COMPILE_AFTER node runs, over at least two backward passes;
 at most one compile per pass), it becomes one jax.jit program that chains the nodes' VJPs in
 the same order with the same casts and the same left-to-right sums, so its gradients are
-bit-identical to the per-node path. Leaf accumulators inside a chunk run right after it.
+bit-identical to the per-node path. Until then the chunk runs in one loop (`host.py`), in
+numpy while its kernels are interpreted. Leaf accumulators inside a chunk run right after it.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ class Chunk:
         return False
 
     def flush(self) -> None:
-        """Run the chunk: as a compiled segment when there is one, else node by node."""
+        """Run the chunk: as a compiled segment or in the chunk loop (`host`), else (a short
+        chunk, a saved value modified in place, tracers) node by node."""
         items, ops = self.items, self.ops
         if not items:
             return
@@ -111,8 +113,8 @@ class Chunk:
             self.run_one(node)
 
     def _run_segment(self, ops: list) -> bool:
-        """Run the chunk as one: its compiled segment, or in numpy while its kernels are
-        interpreted (`host`); False where it must run per node."""
+        """Run the chunk as one: its compiled segment, else the chunk loop (`host`, in numpy
+        while its kernels are interpreted); False where it must run per node."""
         layout = _Layout(ops, self.buffers)
         segment = _segment_for(layout, ops)
         primals = _primals(ops)
@@ -259,7 +261,7 @@ _PENDING = object()  # a segment compiling on the worker thread
 
 class _Build:
     """A segment to compile on the worker thread (`_tiers.compile_later`), lowered here from
-    the chunk that asked for it; until it is done its chunks run per node."""
+    the chunk that asked for it; until it is done its chunks run in the chunk loop."""
 
     __slots__ = ("signature", "jitted")
 
