@@ -170,6 +170,54 @@ def test_a_first_large_backward_lowers_and_compiles_nothing():
     assert np.isfinite(float(total))
 
 
+_MIX = [  # views, several outputs, uninterpretable kernels, integer indices, casts, scalars
+    lambda z, w: (z / w) * w.exp(),
+    lambda z, w: torch.cat(torch.split(z, [1, 2], dim=1)[::-1], dim=1),
+    lambda z, w: z + z.max(dim=1, keepdim=True).values * 0.5,
+    lambda z, w: torch.where(z > 0, z, z * 0.1),
+    lambda z, w: z.clamp(-3, 3) ** 2 + 1,
+    lambda z, w: (z @ w.t() @ w).t().reshape(2, 3).abs() * 0.3 + z.mean(),
+    lambda z, w: z.expand(4, 2, 3).sum(0) / 4,
+    lambda z, w: z.double().sin().float() * 0.9 + z.relu(),
+    lambda z, w: torch.gather(z, 1, torch.tensor([[2, 0, 1], [1, 1, 0]])) + z,
+    lambda z, w: z.sqrt().nan_to_num() + z.tanh(),
+]
+
+
+def _mixed_grads(seed):
+    rng = np.random.default_rng(seed)
+    w = torch.tensor(rng.uniform(0.5, 1.5, (2, 3)).astype(np.float32), requires_grad=True)
+    z0 = torch.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    z = z0
+    for k in rng.permutation(200):
+        z = _MIX[k % len(_MIX)](z, w)
+        z = z / (z.abs().max().detach() + 1)
+    z.sum().backward()
+    return [w.grad.numpy().copy(), z0.grad.numpy().copy()]
+
+
+@cpu_backend_only
+def test_chunks_over_a_mix_of_ops_keep_the_per_node_bits():
+    chunks = kernels.stats["host_chunks"]
+    first = _mixed_grads(6)  # kernels traced and interpreted where they can be
+    second = _mixed_grads(6)
+    assert kernels.stats["host_chunks"] - chunks >= 40
+    segments.set_enabled(False)
+    try:
+        per_node = _mixed_grads(6)
+    finally:
+        segments.set_enabled(True)
+    _tiers.set_mode("off")
+    try:
+        segments.set_enabled(False)
+        compiled = _mixed_grads(6)
+    finally:
+        _tiers.set_mode("on")
+        segments.set_enabled(True)
+    for got in (first, second, per_node):
+        _assert_bitwise(got, compiled)
+
+
 def test_chunks_match_torch():
     import torch as real
 
