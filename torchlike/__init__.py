@@ -11,9 +11,10 @@ _jax.config.update("jax_enable_x64", True)  # torch's int64/float64 need JAX's 6
 # torch's default device is the CPU even where a GPU exists; tensors move with .to("cuda").
 _jax.config.update("jax_default_device", _jax.devices("cpu")[0])
 
-from . import _compile_cache
+from . import _compile_cache, _malloc
 
 _compile_cache.configure()  # compiled programs kept on disk across runs (see the module)
+_malloc.configure()  # glibc keeps freed step buffers instead of faulting them in again
 
 # The order matters: the Tensor class first, then the op table that adds its methods.
 from . import _dtype, return_types
