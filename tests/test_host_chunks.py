@@ -11,7 +11,7 @@ import pytest
 
 import torchlike as torch
 from torchlike import _tiers
-from torchlike._autograd import kernels, segments
+from torchlike._autograd import host, kernels, segments
 from torchlike._ops import forward
 
 STEPS = 300  # 600 op nodes: past the whole-graph limit, so backward runs in chunks
@@ -216,6 +216,44 @@ def test_chunks_over_a_mix_of_ops_keep_the_per_node_bits():
         segments.set_enabled(True)
     for got in (first, second, per_node):
         _assert_bitwise(got, compiled)
+
+
+def _unused_outputs(z, w):
+    """A chain where a split's second output never gets a gradient (zeros stand in for it)."""
+    for _ in range(150):
+        first, _second = torch.split(z, [1, 2], dim=1)
+        z = torch.cat([first, first * 2, first * 3], dim=1) / w
+    return z
+
+
+def test_compiled_chunks_stay_in_jax_arrays(monkeypatch):
+    """With no kernel interpreted (as on an accelerator), the chunk loop converts nothing to or
+    from numpy, not even the zeros of an output without a gradient, and keeps the bits."""
+    rng = np.random.default_rng(8)
+    x0 = rng.uniform(0.5, 1.5, (2, 3)).astype(np.float32)
+    w0 = rng.uniform(0.9, 1.1, (2, 3)).astype(np.float32)
+
+    def grads(enabled):
+        segments.set_enabled(enabled)
+        x = torch.tensor(x0, requires_grad=True)
+        w = torch.tensor(w0, requires_grad=True)
+        _unused_outputs(x, w).sum().backward()
+        return [x.grad.numpy().copy(), w.grad.numpy().copy()]
+
+    _tiers.set_mode("off")
+    try:
+        reference = grads(False)
+        conversions = []
+        real = host._interpreter.to_jax
+        monkeypatch.setattr(host._interpreter, "to_jax", lambda v: conversions.append(1) or real(v))
+        chunks = kernels.stats["host_chunks"]
+        got = grads(True)
+    finally:
+        _tiers.set_mode("on")
+        segments.set_enabled(True)
+    assert kernels.stats["host_chunks"] - chunks >= 10
+    assert not conversions
+    _assert_bitwise(got, reference)
 
 
 def test_chunks_match_torch():

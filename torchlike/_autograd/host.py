@@ -20,7 +20,7 @@ import jax
 import numpy as np
 
 from .. import _interpreter
-from .kernels import add, entry_of, stats
+from .kernels import add, entry_of, stats, zeros
 
 stats.update(host_chunks=0)
 _Array = jax.Array
@@ -61,15 +61,19 @@ def _node(node, primals: list, grads: dict, values: _Values):
     """The node's input gradients: in numpy while its kernel is interpreted and its inputs
     have numpy forms, else through the kernel's call."""
     tiered = entry_of(node).kernel.top_level
-    cotangents = [_cotangent(grads.get(i), *node.out_avals[i]) for i in node.diff_outputs]
+    avals = [node.out_avals[i] for i in node.diff_outputs]
+    cotangents = [_cotangent(grads.get(i), *aval) for i, aval in zip(node.diff_outputs, avals)]
     if tiered.interpreting():
         host = values.host_list(primals)
-        host_cotangents = None if host is None else values.host_list(cotangents)
-        if host_cotangents is not None:
-            out = tiered.run_host((primals, cotangents), host + host_cotangents)
-            if out is not None:
-                return out
-    args = (primals, [c if isinstance(c, _Array) else _interpreter.to_jax(c) for c in cotangents])
+        if host is not None:
+            host_cotangents = [_host_zeros(*aval) if c is None else c
+                               for c, aval in zip(cotangents, avals)]  # fmt: skip
+            host_cotangents = values.host_list(host_cotangents)
+            if host_cotangents is not None:
+                out = tiered.run_host((primals, host_cotangents), host + host_cotangents)
+                if out is not None:
+                    return out
+    args = (primals, [_on_device(c, aval) for c, aval in zip(cotangents, avals)])
     call = tiered.direct() if tiered.compiled is not None else None
     if call is not None:
         try:
@@ -79,20 +83,31 @@ def _node(node, primals: list, grads: dict, values: _Values):
     return tiered(*args)
 
 
+def _on_device(cotangent, aval):
+    """A cotangent as a compiled kernel takes it: a JAX array (zeros where none arrived)."""
+    if cotangent is None:
+        return zeros(aval)
+    return cotangent if isinstance(cotangent, _Array) else _interpreter.to_jax(cotangent)
+
+
 _zeros: dict = {}  # (shape, dtype) -> read-only numpy zeros
+
+
+def _host_zeros(shape, dtype):
+    zeros = _zeros.get((shape, dtype))
+    if zeros is None:
+        if len(_zeros) > 256:
+            _zeros.clear()
+        zeros = _zeros[(shape, dtype)] = np.zeros(shape, dtype)
+        zeros.flags.writeable = False
+    return zeros
 
 
 def _cotangent(grad, shape, dtype):
     """node_vjp's cotangent: the gradient cast to the output's type (a JAX array also when it
-    is weak-typed), zeros where none arrived."""
+    is weak-typed); None where none arrived (zeros in the form the kernel runs in)."""
     if grad is None:
-        zeros = _zeros.get((shape, dtype))
-        if zeros is None:
-            if len(_zeros) > 256:
-                _zeros.clear()
-            zeros = _zeros[(shape, dtype)] = np.zeros(shape, dtype)
-            zeros.flags.writeable = False
-        return zeros
+        return None
     if isinstance(grad, _Array):
         if grad.dtype != dtype or grad.weak_type:
             grad = grad.astype(dtype)
