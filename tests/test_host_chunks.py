@@ -161,7 +161,12 @@ def test_a_first_large_backward_lowers_and_compiles_nothing():
     """In a new process whose kernels are all still interpreted, backward() of a 600-node graph
     builds no XLA program: not for the root's implicit gradient, the sum's VJP, the chunks or
     their sums (each would cost the script tens of milliseconds)."""
-    env = {**os.environ, "TORCHLIKE_INTERPRET_MS": "60000", "TORCHLIKE_COMPILE_CACHE": "0"}
+    env = {
+        **os.environ,
+        "TORCHLIKE_INTERPRET": "1",
+        "TORCHLIKE_INTERPRET_MS": "60000",
+        "TORCHLIKE_COMPILE_CACHE": "0",
+    }
     done = subprocess.run([sys.executable, "-c", _FIRST_BACKWARD], capture_output=True,
                           text=True, env=env, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
