@@ -94,13 +94,14 @@ _zeros: dict = {}  # (shape, dtype) -> read-only numpy zeros
 
 
 def _host_zeros(shape, dtype):
-    zeros = _zeros.get((shape, dtype))
-    if zeros is None:
+    """Read-only numpy zeros for an interpreted kernel's missing cotangent, made once."""
+    array = _zeros.get((shape, dtype))
+    if array is None:
         if len(_zeros) > 256:
             _zeros.clear()
-        zeros = _zeros[(shape, dtype)] = np.zeros(shape, dtype)
-        zeros.flags.writeable = False
-    return zeros
+        array = _zeros[(shape, dtype)] = np.zeros(shape, dtype)
+        array.flags.writeable = False
+    return array
 
 
 def _cotangent(grad, shape, dtype):
