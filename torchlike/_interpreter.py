@@ -167,8 +167,8 @@ def _reduce(ufunc):
     return lambda params, x: ufunc.reduce(x, axis=tuple(params["axes"]))
 
 
-# Per float type: its unsigned view, mantissa bits, exponent mask, and the exponent of the
-# mantissa's lowest bit at biased exponent 0 (bias + mantissa bits).
+# Per float type: its unsigned view, mantissa bits (its precision is one more), exponent mask,
+# and the exponent of the mantissa's lowest bit at biased exponent 0 (bias + mantissa bits).
 _LAYOUT = {
     np.dtype(np.float32): (np.uint32, 23, 0xFF, 150),
     np.dtype(np.float64): (np.uint64, 52, 0x7FF, 1075),
@@ -193,7 +193,8 @@ def _exact_sum(params, x):
         largest = _maximum(_abs(x), axis=None)
         if not np.isfinite(largest):
             raise _Abandon  # inf - inf and NaN payloads: leave them to XLA
-        bound = np.ldexp(1.0, _granularity(x) + _PRECISION[x.dtype]) if largest != 0 else 1.0
+        precision = _LAYOUT[x.dtype][1] + 1
+        bound = np.ldexp(1.0, _granularity(x) + precision) if largest != 0 else 1.0
         if count * float(largest) >= bound:
             raise _Abandon
     # XLA's sum starts from +0.0, numpy's from the first value: they differ on -0.0 + -0.0.
@@ -206,7 +207,6 @@ def _exact_sum(params, x):
 
 
 _maximum = np.maximum.reduce
-_PRECISION = {np.dtype(np.float32): 24, np.dtype(np.float64): 53}
 
 
 def _granularity(x) -> int:

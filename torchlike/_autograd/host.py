@@ -16,6 +16,8 @@ weak-typed result) is done in JAX, as on the per-node path.
 
 from __future__ import annotations
 
+import contextlib
+
 import jax
 import numpy as np
 
@@ -76,10 +78,9 @@ def _node(node, primals: list, grads: dict, values: _Values):
     args = (primals, [_on_device(c, aval) for c, aval in zip(cotangents, avals)])
     call = tiered.direct() if tiered.compiled is not None else None
     if call is not None:
-        try:
+        # other avals than the executable's raise TypeError: the kernel's own call takes them
+        with contextlib.suppress(TypeError):
             return call(*args)
-        except TypeError:  # other avals than the executable's: the kernel's own call
-            pass
     return tiered(*args)
 
 
