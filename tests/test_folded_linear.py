@@ -108,3 +108,36 @@ def test_the_compiled_replay_transposes_inside_its_program(monkeypatch):
     for _, x_grad, w_grad in runs[1:]:
         np.testing.assert_array_equal(x_grad, runs[0][1])
         np.testing.assert_array_equal(w_grad, runs[0][2])
+
+
+@one_device_only
+@pytest.mark.parametrize("shape", [(3, 7), (2, 3, 7)], ids=["matrix", "batched"])
+def test_without_a_bias_the_transposed_weight_is_computed_only_where_read(transposes, shape):
+    """input.matmul(weight.t()): the matmul kernel reads the weight untransposed; the saved
+    transposed weight is computed only for the input's gradient, never for the weight's."""
+    w = torch.randn(5, 7, requires_grad=True)
+    x = torch.randn(*shape)
+    for _ in range(3):  # per-node backward, then the compiled whole-graph replay
+        loss = (torch.nn.functional.linear(x, w) ** 2).sum()
+        product = loss.grad_fn.next_functions[0][0].next_functions[0][0]
+        assert isinstance(product.primals[1], LazyPrimal)
+        loss.backward()
+    assert transposes == []
+    x64, w64 = x.numpy().astype(np.float64).reshape(-1, 7), w.detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * (x64 @ w64.T).T @ x64, rtol=1e-4)
+    x.requires_grad_()
+    w.grad = None
+    for _ in range(3):
+        x.grad = None
+        (torch.nn.functional.linear(x, w) ** 2).sum().backward()
+    assert transposes and set(transposes) == {(5, 7)}
+    expected = (2 * (x64 @ w64.T) @ w64).reshape(shape)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_without_a_bias_a_vector_input_takes_the_ordinary_path(transposes):
+    w = torch.randn(5, 7, requires_grad=True)
+    x = torch.randn(7)
+    y = torch.nn.functional.linear(x, w)
+    assert not any(isinstance(p, LazyPrimal) for p in y.grad_fn.primals)
+    np.testing.assert_allclose(y.detach().numpy(), w.detach().numpy() @ x.numpy(), rtol=1e-5)

@@ -1,16 +1,19 @@
-"""F.linear as torch builds it, addmm(bias, input, weight.t()), without copying weight.t().
+"""F.linear as torch builds it, addmm(bias, input, weight.t()) or, without a bias,
+input.matmul(weight.t()), without copying weight.t().
 
 On XLA's CPU backend a transposed copy of the weight is a large part of a small layer's forward
 (copying a 784x512 float32 weight takes most of the time of the matmul that reads it), while a
 dot that reads its operand transposed inside the same kernel costs nothing extra. So the addmm
 kernel here takes the weight itself and transposes inside, and `weight.t()` becomes a view whose
-value is computed only if something reads it. The graph is torch's: AddmmBackward0, whose mat2
-edge leads to the view's TBackward0 node. AddmmBackward0 saves the view as a `LazyPrimal`, which
-a backward computes only where it reads it (for the gradient of `input`).
+value is computed only if something reads it. The graph is the one the ordinary path records:
+AddmmBackward0 (or matmul's node, MmBackward0 for a matrix input), whose edge for the transposed
+weight leads to the view's TBackward0 node. That node saves the view as a `LazyPrimal`, which a
+backward computes only where it reads it (for the gradient of `input`).
 
 Calls this does not cover take the ordinary path: tracers (torch.compile, torch.func), several
-devices, the profiler (which shows aten::t and aten::addmm), a weight that is itself a view, and
-operands whose shapes or dtypes make addmm raise torch's error.
+devices, the profiler (which shows aten::t and aten::addmm or aten::matmul), a weight that is
+itself a view, a one-dimensional input without a bias, and operands whose shapes or dtypes make
+the product raise torch's error.
 """
 
 from __future__ import annotations
@@ -30,32 +33,36 @@ _LIMIT = 1024
 _folds: dict = {}  # operand avals -> _Fold, or None where the call takes the ordinary path
 
 
-class _AddmmOfTransposed:
-    """addmm(bias, input, weight.T) as one kernel function (keyed apart from plain addmm)."""
+class _OfTransposed:
+    """product_fn(*operands, weight.T) as one kernel function (keyed apart from the plain row)."""
 
-    __slots__ = ("row", "addmm_fn", "t_fn", "key")
+    __slots__ = ("row", "product_fn", "t_fn", "key")
 
-    def __init__(self, addmm_fn: RowFn, t_fn: RowFn):
-        self.row, self.addmm_fn, self.t_fn = addmm_fn.row, addmm_fn, t_fn
-        self.key = ("addmm of a transposed mat2", addmm_fn.key, t_fn.key)
+    def __init__(self, product_fn: RowFn, t_fn: RowFn):
+        self.row, self.product_fn, self.t_fn = product_fn.row, product_fn, t_fn
+        self.key = ("product with a transposed last operand", product_fn.key, t_fn.key)
 
-    def __call__(self, bias, input, weight):
-        return self.addmm_fn(bias, input, self.t_fn(weight))
+    def __call__(self, *arrays):
+        return self.product_fn(*arrays[:-1], self.t_fn(arrays[-1]))
 
 
 class _Fold:
-    """What every call with one set of operand avals shares: the row functions of `t` and
-    `addmm` (the same keys as the ordinary calls, so their backward kernels are shared), the
-    forward kernel function, and the record templates, made by the first call that records."""
+    """What every call with one set of operand avals shares: the row functions of `t` and of the
+    product (`addmm`, or `matmul` without a bias; the same keys as the ordinary calls, so their
+    backward kernels are shared), the forward kernel function, the product's grad_fn name, and
+    the record templates, made by the first call that records."""
 
-    __slots__ = ("t_fn", "addmm_fn", "kernel_fn", "wt_aval", "t_record", "addmm_record")
+    __slots__ = ("t_fn", "product_fn", "kernel_fn", "name", "wt_aval", "t_record",
+                 "product_record")  # fmt: skip
 
-    def __init__(self, weight_shape, dtype):
+    def __init__(self, row_name: str, weight_shape, dtype, name: str):
+        slots = (SLOT,) * (3 if row_name == "addmm" else 2)
         self.t_fn = RowFn(TABLE["t"], ((SLOT,), {}), (None,))
-        self.addmm_fn = RowFn(TABLE["addmm"], ((SLOT, SLOT, SLOT), {}), (None, None, None))
-        self.kernel_fn = _AddmmOfTransposed(self.addmm_fn, self.t_fn)
+        self.product_fn = RowFn(TABLE[row_name], (slots, {}), (None,) * len(slots))
+        self.kernel_fn = _OfTransposed(self.product_fn, self.t_fn)
+        self.name = name
         self.wt_aval = (weight_shape[::-1], dtype)
-        self.t_record = self.addmm_record = None
+        self.t_record = self.product_record = None
 
     def transposed(self, weight):
         """weight.T through the cached `t` kernel (the saved view, where a backward reads it)."""
@@ -64,57 +71,82 @@ class _Fold:
 
 def addmm_transposed(bias: Tensor, input: Tensor, weight: Tensor) -> Tensor:
     """bias.addmm(input, weight.t()), with the transpose inside the addmm kernel."""
-    fold = None
-    if isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor):
-        if not profiler.active and weight._view is None:
-            arrays = [bias._value, input._value, weight._value]
-            fold = _fold_for(*arrays)
+    fold, arrays = _fold_of("addmm", (bias, input), weight)
     if fold is None:
         return bias.addmm(input, weight.t())
+    return _run(fold, [bias, input, weight], arrays)
+
+
+def matmul_transposed(input: Tensor, weight: Tensor) -> Tensor:
+    """input.matmul(weight.t()) for an input of two or more dimensions, with the transpose
+    inside the matmul kernel."""
+    fold, arrays = _fold_of("matmul", (input,), weight)
+    if fold is None:
+        return input.matmul(weight.t())
+    return _run(fold, [input, weight], arrays)
+
+
+def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
+    """(the fold for this call, the operands' and the weight's arrays), or (None, None)."""
+    if profiler.active or not isinstance(weight, Tensor) or weight._view is not None:
+        return None, None
+    if not all(isinstance(operand, Tensor) for operand in operands):
+        return None, None
+    arrays = [operand._value for operand in operands]
+    arrays.append(weight._value)
+    for value in arrays:
+        if value.__class__ not in _CONCRETE and not _concrete(value):
+            return None, None  # a tracer: the traced program folds the transpose itself
+    key = (row_name, *[(value.shape, value.dtype) for value in arrays])
+    fold = _folds.get(key, False)
+    if fold is False:
+        if len(_folds) >= _LIMIT:
+            _folds.clear()
+        fold = _folds[key] = _new_fold(row_name, arrays)
+    return fold, arrays
+
+
+def _new_fold(row_name: str, arrays: list) -> _Fold | None:
+    """A fold for operands of these avals, or None where the call takes the ordinary path."""
+    w, x = arrays[-1], arrays[-2]
+    foldable = (
+        x.ndim >= 2 and w.ndim == 2 and x.shape[-1] == w.shape[1]
+        and all(a.dtype == w.dtype and a.size for a in arrays) and w.dtype.kind == "f"
+        and not several_devices()
+    )  # fmt: skip
+    if row_name == "addmm":
+        b = arrays[0]
+        foldable = foldable and x.ndim == 2 and b.ndim == 1 and b.shape[0] == w.shape[0]
+        name = "AddmmBackward0"
+    else:
+        name = TABLE["matmul"].grad_fn_name((x, w), {})
+    return _Fold(row_name, w.shape, w.dtype, name) if foldable else None
+
+
+def _run(fold: _Fold, leaves: list, arrays: list) -> Tensor:
     out = from_array(forward.run(fold.kernel_fn, arrays))
-    if _grad_mode._state.enabled and (
-        bias.requires_grad or input.requires_grad or weight.requires_grad
-    ):
-        _record(fold, bias, input, weight, arrays, out)
+    if _grad_mode._state.enabled and any(leaf.requires_grad for leaf in leaves):
+        _record(fold, leaves, arrays, out)
     return out
 
 
-def _fold_for(b, x, w) -> _Fold | None:
-    for value in (b, x, w):
-        if value.__class__ not in _CONCRETE and not _concrete(value):
-            return None  # a tracer: the traced program folds the transpose itself
-    key = (b.shape, b.dtype, x.shape, x.dtype, w.shape, w.dtype)
-    fold = _folds.get(key, False)
-    if fold is False:
-        foldable = (
-            x.ndim == 2 and w.ndim == 2 and b.ndim == 1
-            and b.shape[0] == w.shape[0] and x.shape[1] == w.shape[1]
-            and b.dtype == x.dtype == w.dtype and w.dtype.kind == "f"
-            and b.size and x.size and w.size and not several_devices()
-        )  # fmt: skip
-        if len(_folds) >= _LIMIT:
-            _folds.clear()
-        fold = _folds[key] = _Fold(w.shape, w.dtype) if foldable else None
-    return fold
-
-
-def _record(fold: _Fold, bias, input, weight, arrays: list, out: Tensor) -> None:
-    """The nodes `weight.t()` and `bias.addmm(input, wt)` record, with the view's value lazy."""
+def _record(fold: _Fold, leaves: list, arrays: list, out: Tensor) -> None:
+    """The nodes `weight.t()` and the product record, with the view's value lazy."""
+    weight = leaves[-1]
     wt = make_view(weight, _ViewStep(fold.t_fn, [], None), None)
     wt._cache_source = None  # no value yet: computed from the storage when first read
     mark_views([wt], weight, False)
-    w = arrays[2]
+    w = arrays[-1]
     if fold.t_record is None:
         fold.t_record = graph.RecordTemplate(
             [weight], [w], [wt], "TBackward0", TABLE["t"], out_avals=(fold.wt_aval,)
         )
     node = graph.record_planned(fold.t_record, fold.t_fn, [weight], [w], [wt])
     remember_kernel_entry(fold.t_record, node)
-    leaves = [bias, input, wt]
-    arrays = [arrays[0], arrays[1], LazyPrimal(fold.transposed, w, *fold.wt_aval)]
-    if fold.addmm_record is None:
-        fold.addmm_record = graph.RecordTemplate(
-            leaves, arrays, [out], "AddmmBackward0", TABLE["addmm"]
-        )
-    node = graph.record_planned(fold.addmm_record, fold.addmm_fn, leaves, arrays, [out])
-    remember_kernel_entry(fold.addmm_record, node)
+    leaves = [*leaves[:-1], wt]
+    arrays = [*arrays[:-1], LazyPrimal(fold.transposed, w, *fold.wt_aval)]
+    row = fold.product_fn.row
+    if fold.product_record is None:
+        fold.product_record = graph.RecordTemplate(leaves, arrays, [out], fold.name, row)
+    node = graph.record_planned(fold.product_record, fold.product_fn, leaves, arrays, [out])
+    remember_kernel_entry(fold.product_record, node)

@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._ops import FUNCTIONS as _OP_FUNCTIONS
 from .._ops import exact_matmul
 from .._ops.dispatch import call
-from .._ops.folded_linear import addmm_transposed
+from .._ops.folded_linear import addmm_transposed, matmul_transposed
 from .._ops.registry import TABLE
 from .._tensor import Tensor
 from ._dropout import (
@@ -86,7 +86,7 @@ def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Te
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """torch.nn.functional.linear: input @ weight.T + bias, built the way torch builds it."""
     if bias is None:
-        return input.matmul(weight.t())
+        return matmul_transposed(input, weight)
     if input.dim() == 2:
         return _addmm_linear(bias, input, weight)
     # Other ranks: flatten the batch dims, one addmm, view back (ViewBackward0, like torch).
