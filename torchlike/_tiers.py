@@ -81,10 +81,13 @@ class TieredKernel:
     """`fn` called through `jitted`: interpreted in numpy first when it can be (see module)."""
 
     __slots__ = ("fn", "jitted", "compiled", "program", "avals", "spent", "on_compile", "eager",
-                 "pending")  # fmt: skip
+                 "pending", "choose")  # fmt: skip
 
-    def __init__(self, fn, jitted, on_compile=None, eager_first=False):
+    def __init__(self, fn, jitted, on_compile=None, eager_first=False, choose=None):
+        """`jitted` is `fn` under jax.jit; or, with `choose`, `choose(args)` makes it from the
+        arguments of the call that first compiles (to pick compile options)."""
         self.fn, self.jitted, self.on_compile = fn, jitted, on_compile
+        self.choose = choose
         self.compiled = None  # `jitted` once this kernel has compiled
         self.program = None  # the interpreter's Program, _NONE, or None before the first call
         self.avals, self.spent = None, 0.0
@@ -116,7 +119,12 @@ class TieredKernel:
         if self.eager:
             self.eager = False
             return self.fn(*args)
+        self._chosen(args)
         return self._compile()(*args)
+
+    def _chosen(self, args) -> None:
+        if self.choose is not None:
+            self.jitted, self.choose = self.choose(args), None
 
     def interpreting(self) -> bool:
         """Whether calls may still be interpreted: not compiled, not known uninterpretable."""
@@ -179,6 +187,7 @@ class TieredKernel:
         return True
 
     def _outgrown(self, args) -> None:
+        self._chosen(args)
         if background():
             self.pending = True
             try:
@@ -274,6 +283,7 @@ os.register_at_fork(before=wait, after_in_child=_forked)
 
 
 def _verify(kernel: TieredKernel, args, out) -> None:
+    kernel._chosen(args)  # the kernel that will replace the interpreter, fused or not
     expected = kernel.jitted(*args)
     got_leaves, want_leaves = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(expected)
     for got, want in zip(got_leaves, want_leaves):

@@ -11,11 +11,13 @@ compile.
 Python scalars are baked into the kernel as constants (jnp treats a concrete exponent of 2
 differently from a traced one, and eager and compiled results must have the same bits); a
 call whose scalars keep changing stops compiling after a few values. Kernels compile without
-XLA fusion, like the backward kernels, so they round exactly like the eager ops.
+XLA fusion, like the backward kernels, so they round exactly like the eager ops, except those
+built only from operations fusion cannot change (`kernel_fusion.py`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import OrderedDict
 
@@ -24,6 +26,7 @@ import numpy as np
 
 from .._autograd.kernels import COMPILER_OPTIONS
 from .._tiers import TieredKernel
+from . import kernel_fusion
 
 _KERNEL_LIMIT = 4096
 _SCALAR_VARIANTS = 8  # distinct scalar values one call site may compile before staying eager
@@ -124,7 +127,8 @@ def _compile(fn, statics):
         return fn(*arrays)
 
     jitted = jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
-    return TieredKernel(kernel, jitted, _count_compile, eager_first=True)
+    choose = functools.partial(kernel_fusion.jitted_for, kernel)
+    return TieredKernel(kernel, jitted, _count_compile, eager_first=True, choose=choose)
 
 
 def _count_compile():
