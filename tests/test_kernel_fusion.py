@@ -21,9 +21,10 @@ BIAS = jax.ShapeDtypeStruct((4,), jnp.float32)
 
 def _conv_bias(x, w, b):
     layout = ("NCHW", "OIHW", "NCHW")
-    return lax.conv_general_dilated(x, w, (1, 1), "VALID", dimension_numbers=layout) + b[
-        None, :, None, None
-    ]
+    return (
+        lax.conv_general_dilated(x, w, (1, 1), "VALID", dimension_numbers=layout)
+        + b[None, :, None, None]
+    )
 
 
 def _pool(x):
