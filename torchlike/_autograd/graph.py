@@ -104,14 +104,13 @@ class GradientEdge(NamedTuple):
 class AccumulateGrad(Node):
     """The node that adds an incoming gradient into a leaf's .grad."""
 
-    __slots__ = ("variable", "edge", "snapshot")
+    __slots__ = ("variable", "edge")
 
     def __init__(self, variable):
         super().__init__(())
         self.variable = variable
         self._seq = float("inf")
         self.edge = (self, 0)  # the one edge into it, shared by every use of the leaf
-        self.snapshot = None  # the leaf's saved-input entry, shared while its version holds
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -226,6 +225,9 @@ class RecordTemplate:
 
 
 _SCALAR, _DIFF, _OTHER = 0, 1, 2  # what an edge of a RecordTemplate takes
+# Each pattern of differentiable inputs as one shared tuple: a node keeps it for as long as the
+# graph lives, and fewer objects per node make Python's cyclic collector cheaper.
+_PATTERNS: dict = {}
 
 
 def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
@@ -258,16 +260,13 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
     node.edges = template.edges
     node.fn = fn
     node.primals = arrays if type(arrays) is list else list(arrays)
-    node.diff_inputs = diff_inputs = tuple(diff_inputs)
+    diff_inputs = tuple(diff_inputs)
+    node.diff_inputs = diff_inputs = _PATTERNS.setdefault(diff_inputs, diff_inputs)
     node.diff_outputs = template.diff_outputs
     node.out_avals = template.out_avals
     node.saves = saves = template.saves
     if saves == "inputs":
-        snapshot = saved.snapshot_tensor
-        node.saved_inputs = tuple([
-            snapshot(leaf) if is_tensor else None
-            for leaf, is_tensor in zip(leaves, template.tensors)
-        ])  # fmt: skip
+        node.saved_inputs = saved.snapshot(leaves, template.tensors)
         node.saved_output = None
     else:
         node.saved_inputs = ()
@@ -275,6 +274,8 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
     node.freed = False
     # the backward kernel key and entry (kernels.kernel_key/entry_of) when the template knows them
     node.kernel_key, node.kernel_entry = template.entries.get(diff_inputs, (False, None))
+    if len(_PATTERNS) > 4096:
+        _PATTERNS.clear()
     if _grad_mode.anomaly["enabled"]:
         remember_forward_stack(node)
     for i in template.diff_outputs:

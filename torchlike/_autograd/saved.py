@@ -16,18 +16,28 @@ import jax.extend.core as jex
 _USED: dict = {}
 
 
-def snapshot_tensor(tensor) -> tuple:
-    """(tensor, storage, version); a leaf that requires grad reuses one while it is unchanged."""
-    storage = tensor._storage
-    acc = tensor._accumulator
-    if acc is None:
-        return (tensor, storage, storage.version)
-    snap = acc.snapshot
-    if snap is not None and snap[0] is tensor and snap[1] is storage:
-        if snap[2] == storage.version:
-            return snap
-    snap = acc.snapshot = (tensor, storage, storage.version)
-    return snap
+def snapshot(leaves, is_tensor) -> tuple:
+    """What a node saves of its inputs, as one flat tuple: (tensor, storage, version) per input,
+    three Nones for an input that is not a tensor."""
+    flat = []
+    for leaf, tensor in zip(leaves, is_tensor):
+        if tensor:
+            storage = leaf._storage
+            flat += (leaf, storage, storage.version)
+        else:
+            flat += _NO_ENTRY
+    return tuple(flat)
+
+
+_NO_ENTRY = (None, None, None)
+
+
+def forget_input(node, i: int) -> None:
+    """Stop checking input i (an in-place op saves a copy of its `self`, never modified)."""
+    saved_inputs = node.saved_inputs
+    k = 3 * i
+    if k < len(saved_inputs):
+        node.saved_inputs = (*saved_inputs[:k], *_NO_ENTRY, *saved_inputs[k + 3 :])
 
 
 def snapshot_output(output, view=None) -> list:
@@ -119,10 +129,13 @@ def check_versions(node, used: tuple) -> None:
         _raise_text(_type_name(dtype), shape, where, version, storage.version)
     if node.saves != "inputs":
         return
+    saved_inputs = node.saved_inputs
     for i in used:
-        entry = node.saved_inputs[i] if i < len(node.saved_inputs) else None
-        if entry is not None and entry[1].version != entry[2]:
-            _raise(entry[0], entry[2], entry[1].version)
+        k = 3 * i
+        if k < len(saved_inputs):
+            storage = saved_inputs[k + 1]
+            if storage is not None and storage.version != saved_inputs[k + 2]:
+                _raise(saved_inputs[k], saved_inputs[k + 2], storage.version)
 
 
 def intact(node, used: tuple) -> bool:
@@ -134,9 +147,11 @@ def intact(node, used: tuple) -> bool:
         return True
     saved_inputs = node.saved_inputs
     for i in used:
-        entry = saved_inputs[i] if i < len(saved_inputs) else None
-        if entry is not None and entry[1].version != entry[2]:
-            return False
+        k = 3 * i
+        if k < len(saved_inputs):
+            storage = saved_inputs[k + 1]
+            if storage is not None and storage.version != saved_inputs[k + 2]:
+                return False
     return True
 
 

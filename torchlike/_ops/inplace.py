@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import _grad_mode
-from .._autograd import graph, views
+from .._autograd import graph, saved, views
 from .._storage import ViewChain
 from .._tensor import Tensor, from_array
 from . import forward
@@ -153,8 +153,7 @@ def _after_write(node, tensor: Tensor, view) -> None:
     """torch saves an in-place op's input `self` as a copy and its result after the write."""
     if node is None:
         return
-    if node.saved_inputs:
-        node.saved_inputs = (None, *node.saved_inputs[1:])
+    saved.forget_input(node, 0)
     if node.saved_output is not None:
         node.saved_output[1] = tensor._storage.version
         node.saved_output[2] = view
