@@ -77,6 +77,25 @@ def test_segments_compile_on_a_later_pass_and_match_per_node_bitwise():
     _assert_bitwise(fast, slow)
 
 
+def test_a_value_many_nodes_read_is_one_argument_of_the_segment(monkeypatch):
+    """x and y are read by every other node of a chunk: the compiled segment takes them once
+    (34 distinct arrays for 32 nodes' 64 primals) and keeps the per-node bits."""
+    calls = []
+    real = segments._distinct
+
+    def counted(primals):
+        distinct, positions = real(primals)
+        calls.append((sum(len(p) for p in primals), len(distinct)))
+        return distinct, positions
+
+    monkeypatch.setattr(segments, "_distinct", counted)
+    fast = _run(True)
+    assert calls and all(distinct < total for total, distinct in calls)
+    assert (64, 34) in calls
+    slow = _run(False)
+    _assert_bitwise(fast, slow)
+
+
 def test_a_segment_compiled_on_the_worker_thread_replays_with_the_per_node_bits():
     _tiers.set_background(True)
     segments.clear()

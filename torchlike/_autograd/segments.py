@@ -115,17 +115,20 @@ class Chunk:
     def _run_segment(self, ops: list) -> bool:
         """Run the chunk as one: its compiled segment, else the chunk loop (`host`, in numpy
         while its kernels are interpreted); False where it must run per node."""
-        layout = _Layout(ops, self.buffers)
-        segment = _segment_for(layout, ops)
         primals = _primals(ops)
-        if primals is None or _any_tracer(layout.inputs):
+        if primals is None:
             return False
+        distinct, positions = _distinct(primals)
+        layout = _Layout(ops, self.buffers, positions)
+        if _any_tracer(layout.inputs):
+            return False
+        segment = _segment_for(layout, ops)
         if segment is None or type(segment) is _Build:
             if segment is not None:  # compile it on the worker meanwhile
-                segment.start(primals, layout.inputs)
+                segment.start(distinct, layout.inputs)
             outs = host.run(ops, layout, primals)
         else:
-            outs = segment(primals, layout.inputs)
+            outs = segment(distinct, layout.inputs)
             stats["segment_runs"] += 1
         buffers = self.buffers
         pop = buffers.pop
@@ -153,7 +156,8 @@ def _primals(ops: list):
     """
     primals = []
     for node in ops:
-        reads = node.kernel_entry.facts(node)[0] if node.saves == "inputs" else ()
+        entry = node.kernel_entry or entry_of(node)
+        reads = entry.facts(node)[0] if node.saves == "inputs" else ()
         if not saved.intact(node, reads):
             return None
         arrays = primals_for(node)
@@ -163,12 +167,31 @@ def _primals(ops: list):
     return primals
 
 
+def _distinct(primals: list) -> tuple:
+    """The distinct arrays among the chunk's primals, and per node where its primals are among
+    them. A value several nodes read (a weight, a multiplier in a loop) is one argument of the
+    segment: each argument costs its call about a microsecond."""
+    index, distinct, positions = {}, [], []
+    for arrays in primals:
+        slots = []
+        for array in arrays:
+            j = index.get(id(array))  # every array is alive in `primals` meanwhile
+            if j is None:
+                j = index[id(array)] = len(distinct)
+                distinct.append(array)
+            slots.append(j)
+        positions.append(tuple(slots))
+    return distinct, tuple(positions)
+
+
 class _Layout:
-    """A chunk's signature, its outside slots and the waiting gradients it starts from."""
+    """A chunk's signature, its outside slots and the waiting gradients it starts from; the
+    signature includes where each node's primals are among the segment's distinct arguments."""
 
-    __slots__ = ("signature", "outside", "inputs", "targets")
+    __slots__ = ("signature", "outside", "inputs", "targets", "positions")
 
-    def __init__(self, ops: list, buffers: dict):
+    def __init__(self, ops: list, buffers: dict, positions: tuple):
+        self.positions = positions
         local = {node: k for k, node in enumerate(ops)}
         outside, numbers, entries, self.targets = [], {}, [], []
         for node in ops:
@@ -201,7 +224,7 @@ class _Layout:
             grad = None if grads is None else grads.get(nr)
             if grad is not None:
                 waiting.append(self._waiting(-1 - j, 0, grad))
-        self.signature = (tuple(entries), tuple(waiting))
+        self.signature = (tuple(entries), tuple(waiting), positions)
         self.outside = outside
 
     def _waiting(self, where: int, nr: int, grad) -> tuple:
@@ -268,9 +291,9 @@ class _Build:
     def __init__(self, signature, jitted):
         self.signature, self.jitted = signature, jitted
 
-    def start(self, primals, inputs) -> None:
+    def start(self, distinct, inputs) -> None:
         try:
-            lowered = self.jitted.lower(primals, inputs)
+            lowered = self.jitted.lower(distinct, inputs)
         except Exception:  # noqa: BLE001 - the per-node path raises whatever this would
             _segments.pop(self.signature, None)
             return
@@ -285,7 +308,8 @@ class _Build:
 
 
 def _build(ops: list, layout: _Layout):
-    """One jitted function: (primals per node, waiting gradients) -> gradients at outside slots."""
+    """One jitted function: (the chunk's distinct primals, waiting gradients) -> gradients at
+    outside slots."""
     steps = [
         (entry_of(node).kernel.nested, node.diff_outputs, tuple(node.out_avals), node.diff_inputs,
          node.edges, targets)
@@ -293,8 +317,9 @@ def _build(ops: list, layout: _Layout):
     ]  # fmt: skip
     waiting = [(where, nr) for where, nr, *_aval in layout.signature[1]]
     n_outside = len(layout.outside)
+    positions = layout.positions
 
-    def segment(primals, inputs):
+    def segment(distinct, inputs):
         local = [{} for _ in steps]
         outside = [None] * n_outside
         for (where, nr), array in zip(waiting, inputs):
@@ -303,7 +328,7 @@ def _build(ops: list, layout: _Layout):
             else:
                 outside[-1 - where] = array
         for k, step in enumerate(steps):
-            _step(step, primals[k], local[k], local, outside)
+            _step(step, [distinct[j] for j in positions[k]], local[k], local, outside)
         return outside
 
     return jax.jit(segment, compiler_options=COMPILER_OPTIONS)
