@@ -344,6 +344,8 @@ _COMPARISONS = ("eq", "ne", "not_equal", "lt", "less", "le", "less_equal", "gt",
                 "ge", "greater_equal")  # fmt: skip
 for _name in _COMPARISONS:
     add(_name, binary(ties=True), dtypes=LOGICAL, grad=False, out=True)
+
+
 def isclose_samples(m: Maker):
     near = m(2, 3)
     return [S(near, near + np.asarray(1e-6, near.dtype)), S(m(2, 3), m(3), rtol=0.5, atol=0.1),

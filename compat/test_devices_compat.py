@@ -23,7 +23,8 @@ def _jax_has_gpu() -> bool:
 
 # What torch.cuda does on a machine without a GPU; a GPU machine is expected to fail these.
 CPU_ONLY = pytest.mark.xfail(
-    _jax_has_gpu(), reason="this machine has a GPU: these cases are about machines without one",
+    _jax_has_gpu(),
+    reason="this machine has a GPU: these cases are about machines without one",
     strict=True,
 )
 NEEDS_GPU = pytest.mark.xfail(not _jax_has_gpu(), reason="needs a JAX GPU", strict=True)

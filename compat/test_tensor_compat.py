@@ -941,8 +941,9 @@ COMPARISON_CASES = {
     "allclose_near": lambda T: T.allclose(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.00001])),
     "allclose_far": lambda T: T.allclose(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.1])),
     "allclose_tolerances": lambda T: T.tensor([1.0, 2.0]).allclose(T.tensor([1.1, 2.0]), atol=0.2),
-    "allclose_nan": lambda T: T.allclose(T.tensor([float("nan")]), T.tensor([float("nan")]),
-                                         equal_nan=True),  # fmt: skip
+    "allclose_nan": lambda T: T.allclose(
+        T.tensor([float("nan")]), T.tensor([float("nan")]), equal_nan=True
+    ),
     "allclose_dtypes": lambda T: T.allclose(T.tensor([1, 2]), T.tensor([1.0, 2.0])),
     "allclose_broadcast": lambda T: T.allclose(T.ones(2, 3), T.ones(3)),
 }

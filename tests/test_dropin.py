@@ -583,8 +583,6 @@ def test_plain_import_torchlike_exposes_backends_testing_and_utils(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-
-
 @pytest.mark.parametrize(
     "namespace",
     [
