@@ -129,13 +129,9 @@ def check_versions(node, used: tuple) -> None:
         _raise_text(_type_name(dtype), shape, where, version, storage.version)
     if node.saves != "inputs":
         return
-    saved_inputs = node.saved_inputs
-    for i in used:
-        k = 3 * i
-        if k < len(saved_inputs):
-            storage = saved_inputs[k + 1]
-            if storage is not None and storage.version != saved_inputs[k + 2]:
-                _raise(saved_inputs[k], saved_inputs[k + 2], storage.version)
+    modified = _modified_input(node, used)
+    if modified is not None:
+        _raise(*modified)
 
 
 def intact(node, used: tuple) -> bool:
@@ -145,14 +141,20 @@ def intact(node, used: tuple) -> bool:
         return False
     if node.saves != "inputs":
         return True
+    return _modified_input(node, used) is None
+
+
+def _modified_input(node, used: tuple):
+    """(tensor, saved version, current version) of the first input in `used` modified in place
+    since the node saved it, or None."""
     saved_inputs = node.saved_inputs
     for i in used:
         k = 3 * i
         if k < len(saved_inputs):
             storage = saved_inputs[k + 1]
             if storage is not None and storage.version != saved_inputs[k + 2]:
-                return False
-    return True
+                return saved_inputs[k], saved_inputs[k + 2], storage.version
+    return None
 
 
 def _raise(tensor, expected: int, current: int):

@@ -7,8 +7,8 @@ dot that reads its operand transposed inside the same kernel costs nothing extra
 kernel here takes the weight itself and transposes inside, and `weight.t()` becomes a view whose
 value is computed only if something reads it. The graph is the one the ordinary path records:
 AddmmBackward0 (or matmul's node, MmBackward0 for a matrix input), whose edge for the transposed
-weight leads to the view's TBackward0 node. That node saves the view as a `LazyPrimal`, which a
-backward computes only where it reads it (for the gradient of `input`).
+weight leads to the view's TBackward0 node. The product's node saves the view as a
+`LazyPrimal`, which a backward computes only where it reads it (for the gradient of `input`).
 
 Calls this does not cover take the ordinary path: tracers (torch.compile, torch.func), several
 devices, the profiler (which shows aten::t and aten::addmm or aten::matmul), a weight that is
