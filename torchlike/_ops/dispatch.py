@@ -356,7 +356,8 @@ def remember_kernel_entry(template: graph.RecordTemplate, node) -> None:
 
 
 def _remember_plan(key, fn: RowFn, row: OpRow, args: tuple, kwargs: dict, arrays: list) -> None:
-    """Keep a plan for this signature once its forward kernel is compiled."""
+    """Keep a plan for this signature once the call has a forward kernel (interpreted until it
+    compiles), or mark it generic where the call runs eagerly for good."""
     kernel = forward.kernel_for(fn, arrays)
     if kernel is None:
         return
