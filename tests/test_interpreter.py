@@ -1,5 +1,7 @@
 """The numpy interpreter tier: its results carry XLA's compiled bits, or it steps aside."""
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -286,3 +288,33 @@ def test_a_first_float32_sum_is_interpreted_with_the_compiled_bits():
 def test_set_mode_rejects_unknown_modes():
     with pytest.raises(ValueError, match="interpreter mode"):
         _tiers.set_mode("sometimes")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_subnormal_check_matches_the_bit_definition_for_few_and_many_values(dtype):
+    """has_subnormal reads a few values as Python floats and more with numpy: both agree with
+    the definition on the bits (0 < magnitude bits < the smallest normal's), NaN first or not."""
+    info = np.finfo(dtype)
+    specials = np.array(
+        [0.0, -0.0, info.smallest_subnormal, -info.smallest_subnormal, info.tiny / 2, info.tiny,
+         -info.tiny, 1.0, -2.5, np.inf, -np.inf, np.nan, info.max],
+        dtype,
+    )  # fmt: skip
+    unsigned, magnitude, top = {
+        np.float32: (np.uint32, 0x7FFFFFFF, 0x007FFFFF),
+        np.float64: (np.uint64, 0x7FFFFFFFFFFFFFFF, 0x000FFFFFFFFFFFFF),
+    }[dtype]
+
+    def by_bits(x):
+        bits = x.view(unsigned) & unsigned(magnitude)
+        return bool(((bits <= top) & (bits != 0)).any())
+
+    rng = np.random.default_rng(5)
+    cases = [np.array(pair, dtype) for pair in itertools.product(specials, repeat=2)]
+    cases += [rng.choice(specials, size) for size in (1, 3, 15, 16, 17, 64) for _ in range(50)]
+    subnormal = 0
+    for x in cases:
+        assert _interpreter.has_subnormal(x) == by_bits(x), x
+        assert _interpreter.has_subnormal(x.reshape(1, -1)) == by_bits(x), x
+        subnormal += by_bits(x)
+    assert 0 < subnormal < len(cases)

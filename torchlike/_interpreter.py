@@ -48,7 +48,10 @@ def has_subnormal(x) -> bool:
     spec = _SUBNORMAL.get(x.dtype)
     if spec is None or x.size == 0:
         return False
-    smallest = _minimum(_abs(x), axis=None)
+    if x.size <= _FEW:  # Python floats beat two ufunc calls on a few values
+        smallest = min(map(abs, x.ravel().tolist()))  # NaN, if first, is never replaced
+    else:
+        smallest = _minimum(_abs(x), axis=None)
     if smallest >= spec[3]:  # the common case: no zero, NaN or subnormal anywhere
         return False
     utype, magnitude, top, _tiny = spec
@@ -57,6 +60,7 @@ def has_subnormal(x) -> bool:
 
 
 _minimum, _abs = np.minimum.reduce, np.abs
+_FEW = 16
 
 
 class _Abandon(Exception):
