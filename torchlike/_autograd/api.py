@@ -7,14 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _grad_mode
+from .._tensor import Tensor, from_array
 from .engine import accumulate_into, node_vjp, run_backward
 from .graph import AccumulateGrad, GradientEdge, edge_of, grad_fn_of
 from .kernels import as_array, as_tensor
 
 
 def _to_tuple(value, length: int) -> tuple:
-    from .._tensor import Tensor
-
     if value is None:
         return (None,) * length
     if isinstance(value, Tensor):
@@ -41,8 +40,6 @@ def _ones(root):
 
 def _root_grads(tensors, grad_tensors, create_graph):
     """torch's _make_grads plus the engine's checks: one (edge, gradient) per root."""
-    from .._tensor import Tensor
-
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     roots = []
@@ -123,8 +120,6 @@ def _warn_create_graph() -> None:
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):  # fmt: skip
     """torch.autograd.backward."""
-    from .._tensor import Tensor
-
     if grad_variables is not None:
         grad_tensors = grad_variables
     if inputs is not None and not isinstance(inputs, Tensor) and len(inputs) == 0:
@@ -157,8 +152,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          only_inputs=True, allow_unused=None, is_grads_batched=False,
          materialize_grads=False):  # fmt: skip
     """torch.autograd.grad."""
-    from .._tensor import Tensor
-
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
@@ -200,8 +193,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _finish_grads(inputs, grads, create_graph, allow_unused, materialize_grads) -> tuple:
-    from .._tensor import Tensor, from_array
-
     result = []
     for k, (tensor, g) in enumerate(zip(inputs, grads)):
         if g is None:

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode
+from .._tensor import from_array
 from . import compiled, kernels, saved, segments
 from .graph import AccumulateGrad, OpNode
 from .kernels import as_array, as_tensor, entry_of, primals_for, stats, vjp_facts, zeros
@@ -361,8 +362,6 @@ def _grads_tuple(node, grads: dict) -> tuple:
 
 def accumulate_into(tensor, grad, create_graph: bool, retained: bool = False) -> None:
     """AccumulateGrad: the first gradient is stored, later ones are added in place."""
-    from .._tensor import from_array
-
     if not retained and tensor._hooks:
         grad = _tensor_hooks(tensor._hooks, grad)
     grad = as_tensor(grad) if create_graph else as_array(grad)
