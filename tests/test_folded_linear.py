@@ -46,7 +46,10 @@ def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(trans
         assert isinstance(loss.grad_fn.next_functions[0][0].primals[2], LazyPrimal)
         loss.backward()
     assert transposes == []
-    np.testing.assert_allclose(w.grad.numpy(), 3 * np.tile(x.numpy().sum(0), (5, 1)), rtol=1e-5)
+    column_sums = x.numpy().astype(np.float64).sum(0)
+    np.testing.assert_allclose(
+        w.grad.numpy(), 3 * np.tile(column_sums, (5, 1)), rtol=1e-5, atol=1e-5
+    )
 
 
 @one_device_only
@@ -124,7 +127,7 @@ def test_without_a_bias_the_transposed_weight_is_computed_only_where_read(transp
         loss.backward()
     assert transposes == []
     x64, w64 = x.numpy().astype(np.float64).reshape(-1, 7), w.detach().numpy().astype(np.float64)
-    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * (x64 @ w64.T).T @ x64, rtol=1e-4)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * (x64 @ w64.T).T @ x64, rtol=1e-4, atol=1e-4)
     x.requires_grad_()
     w.grad = None
     for _ in range(3):
@@ -140,4 +143,36 @@ def test_without_a_bias_a_vector_input_takes_the_ordinary_path(transposes):
     x = torch.randn(7)
     y = torch.nn.functional.linear(x, w)
     assert not any(isinstance(p, LazyPrimal) for p in y.grad_fn.primals)
-    np.testing.assert_allclose(y.detach().numpy(), w.detach().numpy() @ x.numpy(), rtol=1e-5)
+    expected = w.detach().numpy().astype(np.float64) @ x.numpy().astype(np.float64)
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@one_device_only
+def test_a_compiled_fold_calls_its_executable_until_the_kernels_are_cleared(monkeypatch):
+    """Once the folded kernel has compiled, F.linear calls the executable straight (no kernel
+    cache lookup); clearing the forward kernels drops that call too, and values never change."""
+    from torchlike import _tiers
+    from torchlike._ops import forward
+
+    monkeypatch.setitem(_tiers._settings, "mode", "off")  # compile on the second call
+    forward.clear()  # no kernel (nor executable) from an earlier test
+    w, b, x = torch.randn(5, 7), torch.randn(5), torch.randn(3, 7)
+    expected = x.numpy().astype(np.float64) @ w.numpy().astype(np.float64).T + b.numpy()
+    runs = []
+    original = forward.run
+
+    def counted(fn, arrays):
+        runs.append(fn)
+        return original(fn, arrays)
+
+    monkeypatch.setattr(forward, "run", counted)
+    results = []
+    for _ in range(5):
+        results.append(torch.nn.functional.linear(x, w, b).numpy())
+    assert len(runs) == 2  # eager first call, compiled second; then the executable alone
+    forward.clear()
+    results.append(torch.nn.functional.linear(x, w, b).numpy())
+    assert len(runs) == 3 and runs[-1] is runs[0]  # after clear() the kernel cache is asked again
+    for result in results:
+        np.testing.assert_array_equal(result, results[0])
+    np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-5)

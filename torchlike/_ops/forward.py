@@ -44,12 +44,27 @@ def set_enabled(enabled: bool) -> None:
     """Turn forward kernels on or off (TORCHLIKE_FORWARD_KERNELS=0 starts with them off)."""
     _enabled["on"] = bool(enabled)
     plans.clear()
+    generation[0] += 1
 
 
 def clear() -> None:
     _kernels.clear()
     plans.clear()
     _variants.clear()
+    generation[0] += 1
+
+
+# Bumped whenever kernels or plans are dropped: a caller keeping a compiled kernel's direct call
+# of its own (F.linear's fold) keeps the generation it was taken in.
+generation = [0]
+
+
+def direct_of(fn, arrays):
+    """The compiled kernel's own call for `run(fn, arrays)` once it has compiled, else None."""
+    kernel = kernel_for(fn, arrays)
+    if kernel is None or kernel is EAGER or kernel.compiled is None:
+        return None
+    return kernel.direct()
 
 
 def run(fn, arrays):
