@@ -23,9 +23,17 @@ def scenario(fn):
     return fn
 
 
-def _params(t, weight_grad=True, bias_grad=True, input_grad=False):
+def with_and_without_bias(fn):
+    """A scenario `fn(t, bias)` run with the bias (addmm's fold) and as `no_bias_<name>` without
+    (matmul's fold)."""
+    SCENARIOS[fn.__name__] = lambda t: fn(t, True)
+    SCENARIOS[f"no_bias_{fn.__name__}"] = lambda t: fn(t, False)
+    return fn
+
+
+def _params(t, weight_grad=True, bias_grad=True, input_grad=False, bias=True):
     return (t.tensor(X, requires_grad=input_grad), t.tensor(W, requires_grad=weight_grad),
-            t.tensor(B, requires_grad=bias_grad))  # fmt: skip
+            t.tensor(B, requires_grad=bias_grad) if bias else None)  # fmt: skip
 
 
 def _two_layers(t, x, w, b, steps=3):
@@ -37,22 +45,22 @@ def _two_layers(t, x, w, b, steps=3):
         loss = (t.nn.functional.linear(h, w2, t.zeros(2)) ** 2).sum()
         loss.backward()
         seen.append((loss.grad_fn, h.grad_fn, loss.detach(), w2.grad.clone()))
-    return seen, [p.grad for p in (x, w, b)]
+    return seen, [p.grad for p in (x, w, b) if p is not None]
 
 
-@scenario
-def input_without_grad(t):
-    return _two_layers(t, *_params(t))
+@with_and_without_bias
+def input_without_grad(t, bias):
+    return _two_layers(t, *_params(t, bias=bias))
 
 
-@scenario
-def input_with_grad(t):
-    return _two_layers(t, *_params(t, input_grad=True))
+@with_and_without_bias
+def input_with_grad(t, bias):
+    return _two_layers(t, *_params(t, input_grad=True, bias=bias))
 
 
-@scenario
-def frozen_weight(t):
-    return _two_layers(t, *_params(t, weight_grad=False, input_grad=True))
+@with_and_without_bias
+def frozen_weight(t, bias):
+    return _two_layers(t, *_params(t, weight_grad=False, input_grad=True, bias=bias))
 
 
 @scenario
@@ -68,26 +76,27 @@ def three_dim_input(t):
     return y, y.grad_fn, x.grad, w.grad
 
 
-@scenario
-def no_grad_forward(t):
-    x, w, b = _params(t)
+@with_and_without_bias
+def no_grad_forward(t, bias):
+    x, w, b = _params(t, bias=bias)
     with t.no_grad():
         y = t.nn.functional.linear(x, w, b)
     return y, y.grad_fn
 
 
-@scenario
-def double_backward(t):
-    x, w, b = _params(t, input_grad=True)
+@with_and_without_bias
+def double_backward(t, bias):
+    x, w, b = _params(t, input_grad=True, bias=bias)
     y = (t.nn.functional.linear(x, w, b) ** 2).sum()
     (gx,) = t.autograd.grad(y, x, create_graph=True)
     gx.sum().backward()
-    return gx.detach(), w.grad, b.grad  # (the double-backward graph's node names differ)
+    # (the double-backward graph's node names differ)
+    return gx.detach(), [p.grad for p in (w, b) if p is not None]
 
 
-@scenario
-def weight_modified_before_backward(t):
-    x, w, b = _params(t, input_grad=True)
+@with_and_without_bias
+def weight_modified_before_backward(t, bias):
+    x, w, b = _params(t, input_grad=True, bias=bias)
     y = t.nn.functional.linear(x, w, b).sum()
     with t.no_grad():
         w.mul_(2.0)
@@ -123,9 +132,9 @@ def second_backward_without_retain(t):
     y.backward()
 
 
-@scenario
-def shape_mismatch(t):
-    x, w, b = _params(t)
+@with_and_without_bias
+def shape_mismatch(t, bias):
+    x, w, b = _params(t, bias=bias)
     return t.nn.functional.linear(x[:, :6], w, b)
 
 
@@ -145,58 +154,10 @@ def hook_on_weight(t):
     return seen, w.grad
 
 
-# ----- without a bias: input.matmul(weight.t()), the transpose folded into matmul's kernel ----
+# ----- without a bias only: input.matmul(weight.t()), the transpose folded into matmul's kernel
 def _no_bias(t, weight_grad=True, input_grad=False):
-    x, w, _ = _params(t, weight_grad=weight_grad, input_grad=input_grad)
+    x, w, _ = _params(t, weight_grad=weight_grad, input_grad=input_grad, bias=False)
     return x, w
-
-
-@scenario
-def no_bias_input_without_grad(t):
-    return _two_layers(t, *_no_bias(t), None)
-
-
-@scenario
-def no_bias_input_with_grad(t):
-    return _two_layers(t, *_no_bias(t, input_grad=True), None)
-
-
-@scenario
-def no_bias_frozen_weight(t):
-    return _two_layers(t, *_no_bias(t, weight_grad=False, input_grad=True), None)
-
-
-@scenario
-def no_bias_double_backward(t):
-    x, w = _no_bias(t, input_grad=True)
-    y = (t.nn.functional.linear(x, w) ** 2).sum()
-    (gx,) = t.autograd.grad(y, x, create_graph=True)
-    gx.sum().backward()
-    return gx.detach(), w.grad
-
-
-@scenario
-def no_bias_weight_modified_before_backward(t):
-    x, w = _no_bias(t, input_grad=True)
-    y = t.nn.functional.linear(x, w).sum()
-    with t.no_grad():
-        w.mul_(2.0)
-    y.backward()
-    return x.grad
-
-
-@scenario
-def no_bias_no_grad_forward(t):
-    x, w = _no_bias(t)
-    with t.no_grad():
-        y = t.nn.functional.linear(x, w)
-    return y, y.grad_fn
-
-
-@scenario
-def no_bias_shape_mismatch(t):
-    x, w = _no_bias(t)
-    return t.nn.functional.linear(x[:, :6], w)
 
 
 @scenario

@@ -53,7 +53,7 @@ class _Fold:
     the record templates, made by the first call that records."""
 
     __slots__ = ("t_fn", "product_fn", "kernel_fn", "name", "wt_aval", "t_record",
-                 "product_record", "direct")  # fmt: skip
+                 "product_record")  # fmt: skip
 
     def __init__(self, row_name: str, weight_shape, dtype, name: str):
         slots = (SLOT,) * (3 if row_name == "addmm" else 2)
@@ -63,7 +63,6 @@ class _Fold:
         self.name = name
         self.wt_aval = (weight_shape[::-1], dtype)
         self.t_record = self.product_record = None
-        self.direct = None  # (kernels' generation, the compiled kernel's own call)
 
     def transposed(self, weight):
         """weight.T through the cached `t` kernel (the saved view, where a backward reads it)."""
@@ -133,20 +132,20 @@ def _run(fold: _Fold, leaves: list, arrays: list) -> Tensor:
 
 def _product(fold: _Fold, arrays: list):
     """The fold's kernel on `arrays`: once it has compiled, straight through the executable's
-    own call (kept with the kernels' generation), else through `forward.run`."""
-    direct = fold.direct
-    if direct is not None and direct[0] == forward.generation[0]:
+    own call (kept in `forward.plans`, so it goes when the kernels go), else `forward.run`."""
+    direct = forward.plans.get(fold)
+    if direct is not None:
         try:
-            out = direct[1](*arrays)
-        except Exception:  # noqa: BLE001 - other avals (a weak-typed operand) or an error:
-            fold.direct = None  # the kernel cache's path decides, and raises torch's error
+            out = direct(*arrays)
+        except Exception:  # noqa: BLE001 - other avals (a weak-typed operand) or an error: the
+            forward.plans.pop(fold, None)  # kernel cache's path decides, and raises torch's error
         else:
             forward.stats["forward_kernel_runs"] += 1
             return out
     out = forward.run(fold.kernel_fn, arrays)
     call = forward.direct_of(fold.kernel_fn, arrays)
     if call is not None:
-        fold.direct = (forward.generation[0], call)
+        forward.plans[fold] = call
     return out
 
 

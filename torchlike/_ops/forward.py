@@ -36,7 +36,8 @@ _enabled = {"on": os.environ.get("TORCHLIKE_FORWARD_KERNELS", "1") not in ("", "
 _kernels: OrderedDict = OrderedDict()  # full key -> TieredKernel, or _EAGER
 _variants: dict = {}  # function key -> distinct scalar values compiled for it
 stats = {"forward_compiles": 0, "forward_kernel_runs": 0}
-# Dispatch plans (dispatch.Plan) by call signature; they hold kernels, so they go with them.
+# Dispatch plans (dispatch.Plan) by call signature, and F.linear folds' direct calls by fold;
+# they hold kernels, so they go with them.
 plans: dict = {}
 
 
@@ -44,19 +45,12 @@ def set_enabled(enabled: bool) -> None:
     """Turn forward kernels on or off (TORCHLIKE_FORWARD_KERNELS=0 starts with them off)."""
     _enabled["on"] = bool(enabled)
     plans.clear()
-    generation[0] += 1
 
 
 def clear() -> None:
     _kernels.clear()
     plans.clear()
     _variants.clear()
-    generation[0] += 1
-
-
-# Bumped whenever kernels or plans are dropped: a caller keeping a compiled kernel's direct call
-# of its own (F.linear's fold) keeps the generation it was taken in.
-generation = [0]
 
 
 def direct_of(fn, arrays):
