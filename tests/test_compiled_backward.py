@@ -254,3 +254,47 @@ def test_broadcast_reductions_inside_one_node():
         ((x * w).tanh() * w + (x / w).exp().mean(0)).sum().backward()
 
     _assert_same_as_per_node(lambda: [_randn(6, 5), _randn(5, seed=7)], step)
+
+
+def _released_state(enabled):
+    """After a backward without retain_graph: per node (in graph order) whether it is freed and
+    what it keeps of its primals (None, or their shapes and dtypes)."""
+    compiled.clear()
+    compiled.set_enabled(enabled)
+    x, w = _randn(4, 3), _randn(3)
+    for _ in range(3):
+        loss = ((x * w).exp() + x).sum()  # mul and exp save, add and sum save nothing
+        loss.backward()
+    state, stack, seen = [], [loss.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen or not hasattr(node, "primals"):
+            continue
+        seen.add(id(node))
+        kept = None if node.primals is None else [(p.shape, p.dtype) for p in node.primals]
+        state.append((type(node).__name__, node.freed, kept, node.saved_inputs))
+        stack.extend(child for child, _ in node.next_functions)
+    compiled.set_enabled(True)
+    return state, x, w, loss
+
+
+def test_replay_releases_nodes_as_the_per_node_engine_does():
+    before = _counts()
+    replayed, *_ = _released_state(True)
+    assert _delta(before)["graph_replays"] >= 1
+    per_node, *_ = _released_state(False)
+    assert replayed == per_node
+    kept = {name: primals for name, _freed, primals, _saved in replayed}
+    assert kept["MulBackward0"] is None and kept["ExpBackward0"] is None
+    assert kept["SumBackward0"] == [((4, 3), np.dtype(np.float32))]
+
+
+def test_second_backward_through_nodes_that_save_nothing_after_replay():
+    x = _randn(4)
+    for _ in range(3):
+        x.grad = None
+        loss = (x + x).sum()
+        loss.backward()
+    assert engine.stats["graph_replays"] >= 1
+    loss.backward()  # add and sum saved nothing: torch runs them again
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 4.0, np.float32))

@@ -23,6 +23,7 @@ from .graph import AccumulateGrad, OpNode
 from .kernels import (
     COMPILER_OPTIONS,
     as_array,
+    entry_of,
     kernel_key,
     lazy_positions,
     stats,
@@ -88,7 +89,8 @@ def _needs_python(node) -> bool:
 
 
 def _signature(order: list, buffers: dict):
-    """The graph's cache key, or None when the graph cannot be compiled."""
+    """(the graph's cache key, the root gradients in key order), or None when the graph cannot
+    be compiled."""
     index = {node: k for k, node in enumerate(order)}
     entries = []
     for node in order:
@@ -101,25 +103,49 @@ def _signature(order: list, buffers: dict):
             None if child is None else (index[child], nr) for child, nr in node.next_functions
         )
         entries.append((kernel_key(node), node.edges, children, lazy_positions(node)))
-    root_avals = []
+    roots = []
     for node, grads in buffers.items():
-        for nr, grad in sorted(grads.items()):
+        for nr, grad in grads.items():
             array = as_array(grad)
-            root_avals.append((index[node], nr, tuple(array.shape), array.dtype))
-    return tuple(entries), tuple(sorted(root_avals, key=lambda r: r[:2]))
+            roots.append(((index[node], nr, tuple(array.shape), array.dtype), array))
+    roots.sort(key=lambda root: root[0][:2])
+    return (tuple(entries), tuple(root[0] for root in roots)), [root[1] for root in roots]
 
 
-def _versions_ok(order: list) -> bool:
-    """Saved values are intact; otherwise the per-node engine raises torch's error in place."""
-    for node in order:
-        if type(node) is AccumulateGrad:
-            continue
-        reads, _ = vjp_facts(node, kernel_key(node), False)
-        try:
-            saved.check_versions(node, reads if node.saves == "inputs" else ())
-        except RuntimeError:
-            return False
-    return True
+class _Replay:
+    """A compiled graph: its jitted replay and, per op node, what the per-node engine would
+    look up around it (the saved inputs it checks, whether a release drops the primals)."""
+
+    __slots__ = ("replay", "nodes")
+
+    def __init__(self, order: list):
+        self.replay = None
+        self.nodes = []  # (position in order, saved inputs checked, release drops primals)
+        for k, node in enumerate(order):
+            if type(node) is AccumulateGrad:
+                continue
+            checked = vjp_facts(node, kernel_key(node), False)[0]
+            reads = entry_of(node).facts(node)[0]  # what a create_graph backward would read
+            used = reads if node.saves == "inputs" else ()
+            drops = bool(reads) or saved.saves_anything(node, used)
+            self.nodes.append((k, checked if node.saves == "inputs" else (), drops))
+
+    def versions_ok(self, order: list) -> bool:
+        """Saved values are intact; otherwise the per-node engine raises torch's error in place."""
+        for k, checked, _drops in self.nodes:
+            if not saved.intact(order[k], checked):
+                return False
+        return True
+
+    def release(self, order: list) -> None:
+        """`engine._release` of every op node, with what the graph's nodes read known."""
+        for k, _checked, drops in self.nodes:
+            node = order[k]
+            if node.freed:
+                continue
+            node.freed = True
+            node.primals = None if drops else entry_of(node).shapes(node)
+            node.saved_inputs, node.saved_output = (), None
 
 
 def _build(order: list, signature):
@@ -204,14 +230,15 @@ def _difference(signature) -> str:
     return "; differs from the closest cached graph in its root gradients"
 
 
-def try_replay(root_nodes, deps, nodes, buffers, retain_graph, accumulate, release) -> bool:
+def try_replay(root_nodes, deps, nodes, buffers, retain_graph, accumulate) -> bool:
     """Run the backward as one compiled graph if this graph was seen before; False otherwise."""
     if not _switch["enabled"] or len(nodes) > MAX_NODES:
         return False
     order = _schedule(root_nodes, deps)
-    signature = _signature(order, buffers)
-    if signature is None:
+    found = _signature(order, buffers)
+    if found is None:
         return False
+    signature, root_grads = found
     replay = _graphs.get(signature)
     if replay is None:
         if signature not in _seen:
@@ -219,33 +246,29 @@ def try_replay(root_nodes, deps, nodes, buffers, retain_graph, accumulate, relea
             if len(_seen) > _SEEN_LIMIT:
                 _seen.popitem(last=False)
             return False
-        if not _versions_ok(order):
+        replay = _Replay(order)
+        if not replay.versions_ok(order):
             return False
         if _logging["enabled"]:
             _log(order, signature)
-        replay = _graphs[signature] = _build(order, signature)
+        replay.replay = _build(order, signature)
+        _graphs[signature] = replay
         stats["graph_compiles"] += 1
         if len(_graphs) > GRAPH_LIMIT:
             _graphs.popitem(last=False)
-    elif not _versions_ok(order):
+    elif not replay.versions_ok(order):
         return False
     _graphs.move_to_end(signature)
-    _run(replay, order, signature, buffers, accumulate)
+    _run(replay.replay, order, signature, root_grads, accumulate)
     stats["graph_replays"] += 1
     if not retain_graph:
-        for node in order:
-            release(node)
+        replay.release(order)
     return True
 
 
-def _run(replay, order, signature, buffers, accumulate) -> None:
-    index = {node: k for k, node in enumerate(order)}
-    grads_at = {
-        (index[node], nr): grad for node, grads in buffers.items() for nr, grad in grads.items()
-    }
-    root_grads = [as_array(grads_at[(k, nr)]) for k, nr, _s, _d in signature[1]]
+def _run(replay, order, signature, root_grads, accumulate) -> None:
     primals = [
-        [] if type(node) is AccumulateGrad else traced_primals(node, entry[3])
+        [] if entry == "leaf" else traced_primals(node, entry[3])
         for node, entry in zip(order, signature[0])
     ]
     leaf_grads = replay(primals, root_grads)

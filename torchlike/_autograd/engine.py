@@ -126,7 +126,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
     if capture is None and accumulate and _may_compile(create_graph):
         root_nodes = [node for (node, _), _g in roots if node is not None]
         replayed = compiled.try_replay(
-            root_nodes, deps, nodes, buffers, retain_graph, accumulate_into, _release
+            root_nodes, deps, nodes, buffers, retain_graph, accumulate_into
         )
         stats["per_node_runs"] += not replayed
         if not replayed:
