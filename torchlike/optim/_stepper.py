@@ -6,9 +6,11 @@ Python floats computed exactly as torch computes them in double precision) and h
 parameter (`_update`, a pure function of JAX arrays). `step()` then runs `_update` over every
 parameter of a group inside one `jax.jit` program, cached by the flags; JAX's own cache keys it by
 shapes and dtypes. The coefficients (learning rate, bias corrections, ...) are traced arguments,
-so a scheduler changing `lr` every step never recompiles; each number is made a device array once
-(`_on_device`) and shared by every parameter and later step that uses the same value, instead of
-JAX converting every Python number of every call. `foreach=False` selects the per-tensor
+so a scheduler changing `lr` every step never recompiles. They are computed once per distinct set
+of per-parameter scalars (`step`, ...; the parameters of a group usually share it) and passed
+once as Python numbers, which JAX's call converts itself (a new number made a device array
+first cost tens of microseconds; Adam's bias corrections are new every step), with a static
+tuple saying which set each parameter takes. `foreach=False` selects the per-tensor
 path instead: the same `_update` run one parameter at a time through per-kernel jitted helpers
 (`_pointwise.py`), which gives bit-identical results. Parameters and state tensors are written
 in place, so `id(p)`, views and `state[p][...]` references stay valid and version counters move
@@ -62,18 +64,20 @@ def _compiled(update, flags):
         scalars = [_scalar_arrays(old, new) for old, new in zip(old_scalars, new_scalars)]
         return [r[0] for r in results], [r[1] for r in results], scalars
 
-    compiled = jax.jit(step_all, compiler_options=STRICT_ROUNDING)
+    def step_shared(slots, params, grads, states, old_scalars, shared):
+        coefficients = [shared[j][0] for j in slots]
+        new_scalars = [shared[j][1] for j in slots]
+        return step_all(params, grads, states, coefficients, old_scalars, new_scalars)
 
-    def run(params, grads, states, coefficients, old_scalars, new_scalars):
-        # Inside an enclosing trace (torch.compile) the update is inlined into that program.
-        args = (params, grads, states, coefficients, old_scalars, new_scalars)
+    compiled = jax.jit(step_shared, static_argnums=0, compiler_options=STRICT_ROUNDING)
+
+    def run(params, grads, states, old_scalars, shared, slots):
+        """The group's update; `shared` holds each distinct (coefficients, new scalars) pair
+        once, `slots` says which pair each parameter takes."""
+        args = (params, grads, states, old_scalars, shared)
         if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args)):
-            return step_all(*args)
-        coefficients = [tuple(map(_on_device, numbers)) for numbers in coefficients]
-        new_scalars = [
-            {key: _on_device(v) for key, v in numbers.items()} for numbers in new_scalars
-        ]
-        return compiled(params, grads, states, coefficients, old_scalars, new_scalars)
+            return step_shared(slots, *args)  # inlined into the enclosing trace (torch.compile)
+        return compiled(slots, *args)
 
     run.compiled = compiled
     return run
@@ -130,24 +134,24 @@ class FusedOptimizer(Optimizer):
         self._check_supported(group, params)
         states = [self._state_of(p, group) for p in params]
         old_scalars = [_scalar_state(state, self._SCALAR_STATE) for state in states]
-        coefficients, new_scalars = zip(*(self._advance(group, state) for state in states))
+        shared, slots = self._advance_all(group, states)
         flags = self._flags(group)
         arrays = [_array_state(state, self._SCALAR_STATE) for state in states]
         values = [p._value for p in params]
         grads = [_beside(p.grad._value, value) for p, value in zip(params, values)]
         if group.get("foreach") is False:
             new_params, new_states = [], []
-            for args in zip(values, grads, arrays, coefficients):
+            for args in zip(values, grads, arrays, (shared[j][0] for j in slots)):
                 new_param, new_state = self._update(flags, *args)
                 new_params.append(new_param)
                 new_states.append(new_state)
-            scalars = [_scalar_arrays(o, n) for o, n in zip(old_scalars, new_scalars)]
+            scalars = [_scalar_arrays(o, shared[j][1]) for o, j in zip(old_scalars, slots)]
         else:
             new_params, new_states, scalars = _compiled(self._update, flags)(
-                values, grads, arrays, list(coefficients), old_scalars, list(new_scalars)
+                values, grads, arrays, old_scalars, shared, slots
             )
-        for state, arrays_now, values_now in zip(states, scalars, new_scalars):
-            self._write_scalars(state, arrays_now, values_now)
+        for state, arrays_now, j in zip(states, scalars, slots):
+            self._write_scalars(state, arrays_now, shared[j][1])
         for param, state, new_param, new_state in zip(params, states, new_params, new_states):
             param._write(new_param)
             for key, value in new_state.items():
@@ -179,11 +183,23 @@ class FusedOptimizer(Optimizer):
                 self.state[param] = state
         return state
 
-    def _advance(self, group, state) -> tuple:
-        """This step's coefficients and the advanced per-parameter scalars (`step`, ...)."""
-        scalars = {key: self._read_scalar(state[key]) for key in self._SCALAR_STATE if key in state}
-        coefficients = self._coefficients(group, scalars)
-        return coefficients, scalars
+    def _advance_all(self, group, states: list) -> tuple:
+        """This step's (coefficients, advanced scalars) pairs, one per distinct set of scalar
+        values (`step`, ...), and which pair each parameter takes: the parameters of a group
+        usually share their step, so they share its numbers, computed and passed once."""
+        shared, slots, known = [], [], {}
+        for state in states:
+            scalars = {key: self._read_scalar(state[key]) for key in self._SCALAR_STATE
+                       if key in state}  # fmt: skip
+            key = _numbers_key(scalars)
+            j = known.get(key) if key is not None else None
+            if j is None:
+                j = len(shared)
+                shared.append((self._coefficients(group, scalars), scalars))
+                if key is not None:
+                    known[key] = j
+            slots.append(j)
+        return shared, tuple(slots)
 
     def _write_scalars(self, state, arrays, values) -> None:
         """Write the advanced scalars in place, keeping host copies (no device read next step)."""
@@ -204,28 +220,16 @@ class FusedOptimizer(Optimizer):
         return float(tensor.item())
 
 
-_DEVICE_NUMBERS: dict = {}  # (type, value, sign) -> the weak-typed 0-d array jit makes of it
-_DEVICE_NUMBERS_LIMIT = 1024
-
-
-def _on_device(value):
-    """A Python int or float as the weak-typed 0-d array `jax.jit` would convert it to on every
-    call (the same program input), made once per value; anything else as it is."""
-    cls = value.__class__
-    if cls is int:
-        key = (int, value)
-    elif cls is not float:
-        return value
-    elif value != value:  # NaN: no stable key
-        return jax.numpy.asarray(value)
-    else:
-        key = (float, value, math.copysign(1.0, value))  # keeps 0.0 and -0.0 apart
-    array = _DEVICE_NUMBERS.get(key)
-    if array is None:
-        if len(_DEVICE_NUMBERS) >= _DEVICE_NUMBERS_LIMIT:
-            _DEVICE_NUMBERS.clear()
-        array = _DEVICE_NUMBERS[key] = jax.numpy.asarray(value)
-    return array
+def _numbers_key(scalars: dict):
+    """A key telling apart every different dict of Python numbers (types and the sign of zero
+    included), or None where a value is something else (a traced value)."""
+    key = []
+    for name, value in scalars.items():
+        cls = value.__class__
+        if cls is not float and cls is not int or value != value:
+            return None
+        key.append((name, cls, value, math.copysign(1.0, value)))
+    return tuple(key)
 
 
 def _beside(grad, value):
