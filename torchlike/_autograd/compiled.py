@@ -1,11 +1,12 @@
 """Whole-graph compiled backward: a graph that repeats is replayed as one jitted function.
 
-A backward pass gets a signature: per node, in the order the engine runs them, its kernel key
-(function, input avals, differentiable inputs and outputs), its input edges and where they
-lead, plus the avals of the root gradients. The first time a signature is seen the per-node
-engine runs; when it is seen again (a training loop), one jax.jit function chains every
-node's VJP in the same order and returns the gradients of every leaf. Graphs that need
-Python between nodes (hooks, custom Functions, nodes without a cache key) never compile.
+A backward pass gets a signature: per node, in the order the engine runs them, its kernel
+entry's id (one per kernel key: function, input avals, differentiable inputs and outputs), its
+input edges and where they lead, plus the avals of the root gradients. The first time a
+signature is seen the per-node engine runs; when it is seen again (a training loop), one
+jax.jit function chains every node's VJP in the same order and returns the gradients of every
+leaf. Graphs that need Python between nodes (hooks, custom Functions, nodes without a cache
+key) never compile.
 """
 
 from __future__ import annotations
@@ -79,30 +80,28 @@ def _schedule(roots, deps: dict) -> list:
     return order
 
 
-def _needs_python(node) -> bool:
-    """Whether something must run in Python at this node (hooks, retain_grad, custom code)."""
-    if node._pre_hooks or node._hooks or node._tensor_hooks or node._retained:
-        return True
-    if type(node) is AccumulateGrad:
-        return bool(node.variable._hooks)
-    return not isinstance(node, OpNode) or node.primals is None or kernel_key(node) is None
-
-
 def _signature(order: list, buffers: dict):
     """(the graph's cache key, the root gradients in key order), or None when the graph cannot
-    be compiled."""
+    be compiled: a node needs Python (hooks, retain_grad, custom code, no cached kernel)."""
     index = {node: k for k, node in enumerate(order)}
     entries = []
     for node in order:
-        if _needs_python(node):
+        if node._pre_hooks or node._hooks or node._tensor_hooks or node._retained:
             return None
         if type(node) is AccumulateGrad:
+            if node.variable._hooks:
+                return None
             entries.append("leaf")
             continue
+        if not isinstance(node, OpNode) or node.primals is None:
+            return None
+        entry = node.kernel_entry or entry_of(node)
+        if entry.id is None:  # no kernel key: its backward is not a cached kernel
+            return None
         children = tuple(
-            None if child is None else (index[child], nr) for child, nr in node.next_functions
+            [None if child is None else (index[child], nr) for child, nr in node.next_functions]
         )
-        entries.append((kernel_key(node), node.edges, children, lazy_positions(node)))
+        entries.append((entry.id, node.edges, children, lazy_positions(node)))
     roots = []
     for node, grads in buffers.items():
         for nr, grad in grads.items():
