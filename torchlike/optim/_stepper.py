@@ -75,8 +75,10 @@ def _compiled(update, flags):
         """The group's update; `shared` holds each distinct (coefficients, new scalars) pair
         once, `slots` says which pair each parameter takes."""
         args = (params, grads, states, old_scalars, shared)
-        if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args)):
-            return step_shared(slots, *args)  # inlined into the enclosing trace (torch.compile)
+        if _any_tracer(params) or _any_tracer(grads):
+            # inlined into the enclosing trace (torch.compile); other traced values (the state
+            # of a step traced elsewhere) would only make the jitted call a nested one
+            return step_shared(slots, *args)
         return compiled(slots, *args)
 
     run.compiled = compiled
@@ -132,13 +134,19 @@ class FusedOptimizer(Optimizer):
 
     def _step_group(self, group, params) -> None:
         self._check_supported(group, params)
-        states = [self._state_of(p, group) for p in params]
-        old_scalars = [_scalar_state(state, self._SCALAR_STATE) for state in states]
+        keys, several = self._SCALAR_STATE, several_devices()
+        states, old_scalars, arrays, values, grads = [], [], [], [], []
+        for param in params:
+            state = self._state_of(param, group)
+            states.append(state)
+            old_scalars.append(_scalar_state(state, keys))
+            arrays.append(_array_state(state, keys))
+            value = param._value
+            values.append(value)
+            grad = param.grad._value
+            grads.append(_beside(grad, value) if several else grad)
         shared, slots = self._advance_all(group, states)
         flags = self._flags(group)
-        arrays = [_array_state(state, self._SCALAR_STATE) for state in states]
-        values = [p._value for p in params]
-        grads = [_beside(p.grad._value, value) for p, value in zip(params, values)]
         if group.get("foreach") is False:
             new_params, new_states = [], []
             for args in zip(values, grads, arrays, (shared[j][0] for j in slots)):
@@ -230,6 +238,13 @@ def _numbers_key(scalars: dict):
             return None
         key.append((name, cls, value, math.copysign(1.0, value)))
     return tuple(key)
+
+
+def _any_tracer(arrays) -> bool:
+    for array in arrays:
+        if isinstance(array, _Tracer):
+            return True
+    return False
 
 
 def _beside(grad, value):
