@@ -673,6 +673,34 @@ ATTRIBUTE_CASES = {
     "contiguous_expand": lambda T: T.ones(3, 1).expand(3, 4).is_contiguous(),
     "contiguous_after_contiguous": lambda T: T.ones(3, 4).t().contiguous().is_contiguous(),
     "storage_offset": lambda T: (_cube(T)[1, 1:].storage_offset(), _cube(T).storage_offset()),
+    # the same view ops again with other arguments or on other shapes: layouts are remembered
+    # per chain of view ops and storage shape, so each must still get its own
+    "layouts_of_similar_views": lambda T: [
+        (v.stride(), v.storage_offset(), v.is_contiguous())
+        for v in (
+            _cube(T)[:, 1:],
+            _cube(T)[:, 2:],
+            _cube(T)[1, 1:],
+            _cube(T)[0, 1:],
+            _cube(T).transpose(0, 2),
+            _cube(T).transpose(1, 2),
+            _cube(T).transpose(0, 1),
+            _cube(T).narrow(2, 1, 2),
+            _cube(T).narrow(2, 0, 2),
+            _cube(T).narrow(1, 0, 3),
+            T.ones(4, 6).t(),
+            T.ones(6, 4).t(),
+            T.ones(2, 3, 4).unflatten(-1, (2, 2))[..., 1],
+            T.ones(2, 3, 4).unflatten(-1, (2, 2))[..., 0],
+            T.ones(2, 3, 6).unflatten(-1, (3, 2)),
+            T.ones(3, 1).expand(3, 4),
+            T.ones(3, 1).expand(3, 5),
+            _cube(T)[..., ::2],
+            _cube(T)[..., 1::2],
+            _cube(T).diagonal(0, 1, 2),
+            _cube(T).diagonal(1, 1, 2),
+        )
+    ],
     "element_size": lambda T: [
         T.ones(1, dtype=getattr(T, d)).element_size()
         for d in ("float32", "float64", "float16", "bfloat16", "int8", "bool", "complex128")

@@ -395,3 +395,35 @@ REPRS = [
 @pytest.mark.parametrize("make,text", REPRS)
 def test_repr(make, text):
     assert repr(make()) == text
+
+
+def test_a_view_made_the_same_way_again_reads_its_layout_from_the_first(monkeypatch):
+    """stride(), storage_offset() and is_contiguous() of a view push an index array through its
+    chain of view ops once per chain and storage shape; the next view made the same way (the
+    heads of an attention layer, step after step) is answered from that. Their values against
+    torch's: compat/test_tensor_compat.py."""
+    from torchlike import _storage
+
+    pushed = []
+    flat_index = _storage.ViewChain.flat_index
+
+    def counting(self, base_shape):
+        pushed.append(tuple(base_shape))
+        return flat_index(self, base_shape)
+
+    monkeypatch.setattr(_storage.ViewChain, "flat_index", counting)
+    monkeypatch.setattr(_storage, "_layouts", {})
+
+    def heads(n):
+        return torch.ones(5, n, 12).unflatten(-1, (3, 4)).unsqueeze(0).transpose(0, -2)
+
+    def facts(view):
+        return view.stride(), view.storage_offset(), view.is_contiguous()
+
+    first = heads(2)
+    assert facts(first) == facts(heads(2)) and pushed == [(5, 2, 12)]
+    offset, strides, contiguous = _storage._layout_of(flat_index(first._view, (5, 2, 12)))
+    assert facts(first) == (strides, offset, contiguous) and not contiguous
+    other = heads(3)  # another storage shape: a layout of its own
+    assert facts(other) == facts(heads(3)) and pushed == [(5, 2, 12), (5, 3, 12)]
+    assert facts(other)[0] != facts(first)[0]

@@ -161,13 +161,12 @@ class Tensor:
     def storage_offset(self) -> int:
         if self._view is None or self.numel() == 0:
             return 0
-        return int(self._view.flat_index(self._storage.array.shape).reshape(-1)[0])
+        return self._view.layout(self._storage.array.shape)[0]
 
     def is_contiguous(self, memory_format=None) -> bool:
         if self._view is None:
             return True
-        index = self._view.flat_index(self._storage.array.shape).reshape(-1)
-        return bool(index.size == 0 or np.all(np.diff(index) == 1))
+        return self._view.layout(self._storage.array.shape)[2]
 
     def data_ptr(self) -> int:
         return id(self._storage.root) + self.storage_offset() * self.element_size()
@@ -598,23 +597,13 @@ def _rebuild(array, requires_grad):
 
 
 def _strides_of(tensor: Tensor) -> tuple:
-    shape = tensor._value.shape
-    if tensor._view is None:
-        strides, acc = [], 1
-        for size in reversed(shape):
-            strides.append(acc)
-            acc *= max(size, 1)
-        return tuple(reversed(strides))
-    index = tensor._view.flat_index(tensor._storage.array.shape)
-    strides = []
-    for axis, size in enumerate(shape):
-        if size <= 1 or index.size == 0:
-            strides.append(int(np.prod(shape[axis + 1 :])) if size <= 1 else 1)
-            continue
-        # Storage positions of elements 0 and 1 along this axis (others held at 0).
-        pair = np.moveaxis(np.take(index, [0, 1], axis=axis), axis, 0).reshape(2, -1)
-        strides.append(int(pair[1, 0] - pair[0, 0]))
-    return tuple(strides)
+    if tensor._view is not None:
+        return tensor._view.layout(tensor._storage.array.shape)[1]
+    strides, acc = [], 1
+    for size in reversed(tensor._value.shape):
+        strides.append(acc)
+        acc *= max(size, 1)
+    return tuple(reversed(strides))
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

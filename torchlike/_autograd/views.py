@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _grad_mode
+from .._storage import chain_key
 
 DEFAULT = "default"
 NO_GRAD = "no_grad"
@@ -108,17 +109,6 @@ def _flat_index(tensor, storage_shape) -> np.ndarray:
     if tensor._view is None:
         return np.arange(int(np.prod(storage_shape))).reshape(storage_shape)
     return tensor._view.flat_index(storage_shape)
-
-
-def chain_key(steps):
-    """A hashable key for a sequence of view steps, or None if one cannot be cached."""
-    keys = []
-    for step in steps:
-        fn_key = getattr(getattr(step, "fn", None), "key", None)
-        if fn_key is None or getattr(step, "others", None):
-            return None
-        keys.append((fn_key, step.index))
-    return ("view_chain", tuple(keys))
 
 
 _FORBIDDEN = (
