@@ -280,3 +280,44 @@ def test_planned_calls_count_as_kernel_runs():
     runs = forward.stats["forward_kernel_runs"]
     x + x
     assert forward.stats["forward_kernel_runs"] == runs + 1
+
+
+def _plans_of(row_name):
+    return [
+        key for key, plan in forward.plans.items()
+        if isinstance(key, tuple) and key[0] is TABLE[row_name] and isinstance(plan, dispatch.Plan)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1)])
+def test_calls_with_tuples_of_ints_are_planned_by_value(stride):
+    """A convolution's stride and padding or a layer norm's shape are tuples of ints: keyed by
+    their values, so each tuple gets a plan of its own and matches the generic call."""
+    F = torchlike.nn.functional
+    torchlike.manual_seed(0)
+    x = torchlike.rand(2, 3, 8, 8, requires_grad=True)
+    w = torchlike.rand(4, 3, 3, 3, requires_grad=True)
+
+    def step(stride):
+        out = F.conv2d(x, w, None, stride, (1, 0))
+        return F.layer_norm(out, tuple(out.shape[-2:]))
+
+    first = step(stride)
+    other = step((1, 2))
+    assert other.shape != first.shape
+    for _ in range(2):
+        planned = step(stride)
+    assert len(_plans_of("conv2d")) == 2 and len(_plans_of("layer_norm")) == 2
+    assert _facts(planned) == _facts(first)
+    planned.sum().backward()
+    grads = [_bits(x.grad), _bits(w.grad)]
+    x.grad = w.grad = None
+    first.sum().backward()
+    assert grads == [_bits(x.grad), _bits(w.grad)]
+
+
+def test_tuples_of_anything_but_ints_take_the_generic_path():
+    x = torchlike.ones(2, 3)
+    for shape in [(3.0,), (True,), ((3,),), (3, None)]:
+        assert dispatch._signature(TABLE["layer_norm"], (x, shape), {}) is None
+    assert dispatch._signature(TABLE["layer_norm"], (x, (3,)), {}) is not None

@@ -7,6 +7,7 @@ views and differentiable backward passes all use it.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import jax
@@ -231,7 +232,8 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row):
 
 # ----- plans: the fast path of a call signature seen before ------------------------------------
 # A call whose arguments are tensors and plain scalars is keyed by its row, the default dtype,
-# its keyword names, each tensor's shape and dtype and each scalar's type and value. Everything
+# its keyword names, each tensor's shape and dtype and each scalar's type and value (a float
+# zero with its sign, a tuple of ints such as a convolution's stride by value). Everything
 # `_call` derives from those (template, promotion, casts, scalar arrays, the compiled kernel) is
 # kept in a plan, so a repeat costs the key, the kernel call, wrapping and recording.
 _CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
@@ -272,8 +274,14 @@ def _signature(row: OpRow, args: tuple, kwargs: dict):
             continue
         cls = arg.__class__
         if cls is float:
-            if arg == 0.0 or arg != arg:  # -0.0 == 0.0 and nan != nan as dict keys
+            if arg != arg:  # nan != nan as a dict key
                 return None
+            if arg == 0.0:  # -0.0 == 0.0 as a dict key: the sign goes in the key too
+                arg = (arg, math.copysign(1.0, arg))
+        elif cls is tuple:  # sizes, strides, paddings: only exact ints, so equal means same
+            for item in arg:
+                if item.__class__ is not int:
+                    return None
         elif cls not in _KEYED_SCALARS:
             return None
         key.append(cls)
