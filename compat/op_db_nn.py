@@ -59,6 +59,30 @@ add(
     internal=True,
     call=through_row("native_batch_norm", lambda torch: lambda *a: torch.native_batch_norm(*a)[0]),
 )
+
+
+def _torch_update_stats(torch):
+    """The running statistics torch's training native_batch_norm writes in place."""
+
+    def update(input, running_mean, running_var, momentum):
+        mean, var = running_mean.clone(), running_var.clone()
+        torch.native_batch_norm(input, None, None, mean, var, True, momentum, 1e-5)
+        return mean, var
+
+    return update
+
+
+add(
+    "_batch_norm_update_stats",
+    lambda m: [
+        S(m(4, 3, 5), m(3), m.within(0.5, 2.0)(3), 0.1),
+        S(m(2, 3, 2, 2), m(3), m.within(0.5, 2.0)(3), 0.3),
+        S(m(5, 2), m(2), m.within(0.5, 2.0)(2), 1.0),
+    ],
+    grad=False,
+    internal=True,
+    call=through_row("_batch_norm_update_stats", _torch_update_stats),
+)
 add(
     "layer_norm",
     lambda m: [

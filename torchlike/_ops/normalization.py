@@ -68,6 +68,30 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     return _affine(normalized, weight, bias, shape).astype(input.dtype)
 
 
+@op(
+    grad_fn=None,
+    differentiable=False,
+    function=False,
+    method=False,
+    tensors=("input", "running_mean", "running_var"),
+)
+def _batch_norm_update_stats(input, running_mean, running_var, momentum):
+    """The running statistics a training batch_norm leaves, one per buffer given: the batch mean
+    and the unbiased batch variance blended in with `momentum`, in each buffer's dtype (what
+    torch's kernel writes in place; F.batch_norm writes these back)."""
+    axes = (0, *range(2, input.ndim))
+    count = input.size // input.shape[1]
+    mean, var = moments(input, axes)
+    mean, var = mean.reshape(-1), var.reshape(-1)
+    unbiased = var * (count / (count - 1)) if count > 1 else jnp.full_like(var, jnp.nan)
+    blended = []
+    for buffer, batch in ((running_mean, mean), (running_var, unbiased)):
+        if buffer is not None:
+            old = buffer.astype(batch.dtype)
+            blended.append((momentum * batch + (1 - momentum) * old).astype(buffer.dtype))
+    return tuple(blended)
+
+
 @op(grad_fn="NativeLayerNormBackward0", method=False)
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
     shape = tuple(normalized_shape)

@@ -3,17 +3,15 @@ rms_norm, local_response_norm.
 
 batch_norm's output comes from one op-table row (NativeBatchNormBackward0); in training the
 running statistics are then updated in place like torch's kernel does: the batch mean and the
-unbiased batch variance blended in with `momentum`.
+unbiased batch variance blended in with `momentum` (another row, `_batch_norm_update_stats`).
 """
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 
 from ... import _grad_mode
 from ..._ops.dispatch import call
-from ..._ops.normalization import moments
 from ..._ops.registry import TABLE
 from ..._tensor import Tensor
 
@@ -38,17 +36,13 @@ def _verify_batch_size(size) -> None:
 
 
 def _update_running_stats(input: Tensor, running_mean, running_var, momentum: float) -> None:
-    """running = (1 - momentum) * running + momentum * batch (unbiased variance), in place."""
-    value = input._value
-    axes = (0, *range(2, value.ndim))
-    count = value.size // value.shape[1]
-    mean, var = moments(value, axes)
-    mean, var = mean.reshape(-1), var.reshape(-1)
-    unbiased = var * (count / (count - 1)) if count > 1 else jnp.full_like(var, jnp.nan)
-    for buffer, batch in ((running_mean, mean), (running_var, unbiased)):
-        if buffer is not None:
-            old = buffer._value.astype(batch.dtype)
-            buffer._write((momentum * batch + (1 - momentum) * old).astype(buffer._value.dtype))
+    """running = (1 - momentum) * running + momentum * batch (unbiased variance), in place: the
+    new values come from one op-table row, so a training loop runs one cached kernel for them."""
+    args = (input, running_mean, running_var, momentum)
+    blended = call(TABLE["_batch_norm_update_stats"], args, {})
+    buffers = [buffer for buffer in (running_mean, running_var) if buffer is not None]
+    for buffer, value in zip(buffers, blended):
+        buffer._write(value._value)
 
 
 def batch_norm(
