@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as dt
-from .._device import _CPU, jax_device
+from .._device import _CPU, jax_device, several_devices
 from .._device import device as Device
 from .._size import Size
 from .._tensor import Tensor, from_array
@@ -32,16 +32,44 @@ def _check_holdable(dtype: dt.dtype) -> None:
 def finish(array, dtype: dt.dtype, device=None, requires_grad=False) -> Tensor:
     """Wrap a host or device array as a new leaf on the requested device."""
     _check_holdable(dtype)
-    if requires_grad and dtype._category < dt._FLOAT:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     if device is not None and Device(device) != _CPU:
         value = jax.device_put(np.asarray(array, dtype._np), jax_device(Device(device)))
     else:
         value = jnp.asarray(array, dtype=dtype._np)
+    return _leaf(value, dtype, requires_grad)
+
+
+def _leaf(value, dtype: dt.dtype, requires_grad: bool) -> Tensor:
+    if requires_grad and dtype._category < dt._FLOAT:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     tensor = from_array(value)
     if requires_grad:
         tensor.requires_grad = True
     return tensor
+
+
+_FILLED_LIMIT = 256  # device arrays kept
+_FILLED_ELEMENTS = 1 << 16  # larger ones are made on every call
+_filled_arrays: dict = {}  # (shape, numpy dtype, the fill's bytes) -> device array
+
+
+def filled(shape: tuple, fill, dtype: dt.dtype, device=None, requires_grad=False) -> Tensor:
+    """`finish(np.full(shape, fill))`. A small array on the default device is made once per
+    shape, dtype and fill and shared by the tensors made from it (JAX arrays are immutable, and
+    a write to a tensor replaces its storage's array), so zeros for an RNN's initial state
+    every step cost no transfer."""
+    if (device is not None and Device(device) != _CPU) or several_devices():
+        return finish(np.full(shape, fill, dtype._np), dtype, device, requires_grad)
+    host = np.asarray(fill, dtype._np)
+    key = (shape, host.dtype, host.tobytes())
+    array = _filled_arrays.get(key)
+    if array is None:
+        array = jnp.asarray(np.full(shape, host, dtype._np), dtype=dtype._np)
+        if math.prod(shape) <= _FILLED_ELEMENTS:
+            if len(_filled_arrays) >= _FILLED_LIMIT:
+                _filled_arrays.clear()
+            _filled_arrays[key] = array
+    return _leaf(array, dtype, requires_grad)
 
 
 def _optional_dtype(dtype, function: str) -> dt.dtype | None:
@@ -163,7 +191,7 @@ def _factory(name: str, fill):
         _check_non_negative(shape, name)
         dtype = _optional_dtype(dtype, name) or dt.get_default_dtype()
         _check_holdable(dtype)
-        return finish(np.full(shape, fill, dtype._np), dtype, device, requires_grad)
+        return filled(shape, fill, dtype, device, requires_grad)
 
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = f"torch.{name}."
@@ -197,7 +225,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     dtype = _optional_dtype(dtype, "full") or dt.scalar_dtype(fill_value)
     _check_holdable(dtype)
     value = tensor_data.checked_scalar(fill_value, dtype)
-    return finish(np.full(shape, value, dtype._np), dtype, device, requires_grad)
+    return filled(shape, value, dtype, device, requires_grad)
 
 
 def _like(name: str, fill):
@@ -210,7 +238,7 @@ def _like(name: str, fill):
             )
         dtype = _optional_dtype(dtype, name) or input.dtype
         device = input.device if device is None else device
-        return finish(np.full(tuple(input.shape), fill, dtype._np), dtype, device, requires_grad)
+        return filled(tuple(input.shape), fill, dtype, device, requires_grad)
 
     like.__name__ = like.__qualname__ = name
     like.__doc__ = f"torch.{name}."
