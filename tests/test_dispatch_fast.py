@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import torchlike
+from torchlike._autograd import graph
 from torchlike._ops import dispatch, forward
 from torchlike._ops.registry import TABLE
 
@@ -321,3 +322,29 @@ def test_tuples_of_anything_but_ints_take_the_generic_path():
     for shape in [(3.0,), (True,), ((3,),), (3, None)]:
         assert dispatch._signature(TABLE["layer_norm"], (x, shape), {}) is None
     assert dispatch._signature(TABLE["layer_norm"], (x, (3,)), {}) is not None
+
+
+def test_planned_views_and_multiple_outputs_record_from_the_plans_template(monkeypatch):
+    """A planned call whose outputs are views or several tensors records its node from the
+    template its plan kept, as a single-output call does: no template is derived again."""
+    x = _inputs()[0]
+    calls = [lambda: x.t(), lambda: x.max(0), lambda: x.unflatten(1, (2, 2))]
+    first = [call() for call in calls]
+    for call in calls:
+        call()  # compiles the forward kernel, keeps a plan
+    made = []
+    init = graph.RecordTemplate.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(args[3])
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(graph.RecordTemplate, "__init__", counting)
+    again = [call() for call in calls]
+    assert made == []
+    assert [_facts(a) for a in again] == [_facts(f) for f in first]
+    sum(a.sum() if not isinstance(a, tuple) else a[0].sum() for a in again).backward()
+    grad = _bits(x.grad)
+    x.grad = None
+    sum(f.sum() if not isinstance(f, tuple) else f[0].sum() for f in first).backward()
+    assert grad == _bits(x.grad)

@@ -206,8 +206,9 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
     return _outputs(fn, leaves, arrays, out, grad_fn_name, row)
 
 
-def _outputs(fn, leaves, arrays, out, grad_fn_name, row):
-    """fn's output arrays as tensors (views for view rows), recorded when a leaf requires grad."""
+def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
+    """fn's output arrays as tensors (views for view rows), recorded when a leaf requires grad
+    (from the plan's record template when a plan made the call)."""
     multi = isinstance(out, tuple | list)
     outs = list(out) if multi else [out]
     if row is not None and row.view:
@@ -221,7 +222,9 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row):
     else:
         tensors = [from_array(value) for value in outs]
     if grad_fn_name is not None and _grad_mode._state.enabled:
-        if any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
+        if plan is not None:
+            _record_from_plan(plan, leaves, arrays, tensors, grad_fn_name)
+        elif any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
             graph.record(fn, leaves, arrays, tensors, grad_fn_name, row)
     if not multi:
         return tensors[0]
@@ -330,29 +333,33 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
         name = row.grad_fn_name(args, kwargs)
     if name is not None and not row.view and not isinstance(out, tuple | list):
         return _planned_output(plan, leaves, arrays, out, name)
-    return _outputs(plan.fn, leaves, arrays, out, name, row)
+    return _outputs(plan.fn, leaves, arrays, out, name, row, plan)
 
 
 def _planned_output(plan: Plan, leaves: list, arrays: list, out, name: str):
-    """`_outputs` for a single, non-view output of a plan, recorded from the plan's
-    RecordTemplate for `name` (made by the first call that records one)."""
+    """`_outputs` for a single, non-view output of a plan."""
     tensor = from_array(out)
-    if not _grad_mode._state.enabled:
-        return tensor
+    if _grad_mode._state.enabled:
+        _record_from_plan(plan, leaves, arrays, [tensor], name)
+    return tensor
+
+
+def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list, name: str) -> None:
+    """Record the call's node from the plan's RecordTemplate for `name` (made by the first call
+    that records one: the template depends only on the plan's signature)."""
     templates = plan.record
     template = None if templates is None else templates.get(name)
     if template is None:
         if not any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
-            return tensor
-        template = graph.RecordTemplate(leaves, arrays, [tensor], name, plan.fn.row)
+            return
+        template = graph.RecordTemplate(leaves, arrays, outputs, name, plan.fn.row)
         if not template.diff_outputs:
-            return tensor
+            return
         if templates is None:
             templates = plan.record = {}
         templates[name] = template
-    node = graph.record_planned(template, plan.fn, leaves, arrays, [tensor])
+    node = graph.record_planned(template, plan.fn, leaves, arrays, outputs)
     remember_kernel_entry(template, node)
-    return tensor
 
 
 def remember_kernel_entry(template: graph.RecordTemplate, node) -> None:
