@@ -243,9 +243,9 @@ def test_a_direct_call_that_refuses_its_arguments_falls_back_and_is_dropped(monk
     assert forward.plans.get(key) is not plan
 
 
-def test_calls_with_lists_numpy_scalars_or_tracers_take_the_generic_path():
+def test_calls_with_lists_of_sizes_numpy_scalars_or_tracers_take_the_generic_path():
     x = torchlike.ones(2, 3)
-    assert dispatch._signature(TABLE["cat"], ([x, x],), {}) is None
+    assert dispatch._signature(TABLE["split"], (x, [1, 2], 1), {}) is None
     assert dispatch._signature(TABLE["sum"], (x,), {"dim": np.int64(1)}) is None
 
     def f(t):
@@ -348,3 +348,40 @@ def test_planned_views_and_multiple_outputs_record_from_the_plans_template(monke
     x.grad = None
     sum(f.sum() if not isinstance(f, tuple) else f[0].sum() for f in first).backward()
     assert grad == _bits(x.grad)
+
+
+@pytest.mark.parametrize("form", [list, tuple])
+def test_calls_with_sequences_of_tensors_are_planned_by_their_avals(form):
+    """cat's and stack's tensors are keyed by their shapes and dtypes, as single tensors are:
+    planned repeats match the generic call, and other shapes get plans of their own."""
+    x, y = _inputs()[:2]
+
+    def calls():
+        return [torchlike.cat(form([x, y]), 1), torchlike.stack(form([y, x, y])),
+                torchlike.cat(form([x, y[:2]]))]  # fmt: skip
+
+    first = calls()
+    calls()
+    assert len(_plans_of("cat")) == 2 and len(_plans_of("stack")) == 1
+    again = calls()
+    assert [_facts(a) for a in again] == [_facts(f) for f in first]
+    sum(a.sum() for a in again).backward()
+    grad = _bits(x.grad)
+    x.grad = None
+    sum(f.sum() for f in first).backward()
+    assert grad == _bits(x.grad)
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        torchlike.cat(form([x, y[:, :2]]))
+
+
+def test_mixed_sequences_and_lists_of_sizes_take_the_generic_path():
+    x = torchlike.ones(2, 4)
+    assert dispatch._signature(TABLE["cat"], ([x, 1.0],), {}) is None
+    assert dispatch._signature(TABLE["cat"], ([x, x.numpy()],), {}) is None
+    assert dispatch._signature(TABLE["split"], (x, [1, 3], 1), {}) is None  # a list may change
+    assert dispatch._signature(TABLE["split"], (x, (1, 3), 1), {}) is not None
+    sizes = [1, 3]
+    for _ in range(3):
+        assert [t.shape[1] for t in x.split(sizes, 1)] == [1, 3]
+    sizes[0], sizes[1] = 3, 1
+    assert [t.shape[1] for t in x.split(sizes, 1)] == [3, 1]

@@ -236,7 +236,8 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
 # ----- plans: the fast path of a call signature seen before ------------------------------------
 # A call whose arguments are tensors and plain scalars is keyed by its row, the default dtype,
 # its keyword names, each tensor's shape and dtype and each scalar's type and value (a float
-# zero with its sign, a tuple of ints such as a convolution's stride by value). Everything
+# zero with its sign, a tuple of ints such as a convolution's stride by value, a list or tuple
+# of tensors such as cat's by their shapes and dtypes). Everything
 # `_call` derives from those (template, promotion, casts, scalar arrays, the compiled kernel) is
 # kept in a plan, so a repeat costs the key, the kernel call, wrapping and recording.
 _CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
@@ -281,10 +282,22 @@ def _signature(row: OpRow, args: tuple, kwargs: dict):
                 return None
             if arg == 0.0:  # -0.0 == 0.0 as a dict key: the sign goes in the key too
                 arg = (arg, math.copysign(1.0, arg))
-        elif cls is tuple:  # sizes, strides, paddings: only exact ints, so equal means same
-            for item in arg:
-                if item.__class__ is not int:
-                    return None
+        elif cls is tuple or cls is list:
+            if arg and isinstance(arg[0], Tensor):  # cat's, stack's tensors: by shapes, dtypes
+                avals = []
+                for tensor in arg:
+                    value = tensor._value if isinstance(tensor, Tensor) else None
+                    if value.__class__ not in _CONCRETE and not _concrete(value):
+                        return None
+                    values.append(value)
+                    avals.append((value.shape, value.dtype))
+                arg = tuple(avals)
+            elif cls is list:  # a list of sizes stays in the template as it is, and may change
+                return None
+            else:  # sizes, strides, paddings: only exact ints, so equal means same
+                for item in arg:
+                    if item.__class__ is not int:
+                        return None
         elif cls not in _KEYED_SCALARS:
             return None
         key.append(cls)
@@ -313,6 +326,10 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
             elif isinstance(arg, Tensor):
                 leaves.append(arg)
                 arrays.append(next(tensor_values))
+            elif _tensor_sequence(arg):
+                for tensor in arg:
+                    leaves.append(tensor)
+                    arrays.append(next(tensor_values))
     if row.check is not None:
         row.check(*leaves)
     if several_devices():
@@ -397,10 +414,23 @@ def _scalar_leaves(row: OpRow, args: tuple, kwargs: dict, arrays: list):
         return None
     scalars, position = [], 0
     for arg, tensor_slot in zip(items, tensor_slots):
+        if _tensor_sequence(arg):
+            scalars.append(None)
+            position += len(arg)
+            continue
         leaf = isinstance(arg, Tensor) or (tensor_slot and isinstance(arg, _SCALARS))
         scalars.append(arrays[position] if leaf and not isinstance(arg, Tensor) else None)
         position += leaf
     return tuple(scalars)
+
+
+def _tensor_sequence(arg) -> bool:
+    """A list or tuple of tensors (what `_signature` keys by their shapes and dtypes)."""
+    return (
+        (arg.__class__ is list or arg.__class__ is tuple)
+        and bool(arg)
+        and isinstance(arg[0], Tensor)
+    )
 
 
 class _ViewStep:
