@@ -243,9 +243,9 @@ def test_a_direct_call_that_refuses_its_arguments_falls_back_and_is_dropped(monk
     assert forward.plans.get(key) is not plan
 
 
-def test_calls_with_lists_of_sizes_numpy_scalars_or_tracers_take_the_generic_path():
+def test_calls_with_numpy_scalars_or_tracers_take_the_generic_path():
     x = torchlike.ones(2, 3)
-    assert dispatch._signature(TABLE["split"], (x, [1, 2], 1), {}) is None
+    assert dispatch._signature(TABLE["split"], (x, [1, np.int64(2)], 1), {}) is None
     assert dispatch._signature(TABLE["sum"], (x,), {"dim": np.int64(1)}) is None
 
     def f(t):
@@ -374,14 +374,17 @@ def test_calls_with_sequences_of_tensors_are_planned_by_their_avals(form):
         torchlike.cat(form([x, y[:, :2]]))
 
 
-def test_mixed_sequences_and_lists_of_sizes_take_the_generic_path():
+def test_mixed_sequences_take_the_generic_path_and_size_lists_are_planned_by_value():
     x = torchlike.ones(2, 4)
     assert dispatch._signature(TABLE["cat"], ([x, 1.0],), {}) is None
     assert dispatch._signature(TABLE["cat"], ([x, x.numpy()],), {}) is None
-    assert dispatch._signature(TABLE["split"], (x, [1, 3], 1), {}) is None  # a list may change
-    assert dispatch._signature(TABLE["split"], (x, (1, 3), 1), {}) is not None
+    assert dispatch._signature(TABLE["split"], (x, [1, 3.0], 1), {}) is None
+    lists = dispatch._signature(TABLE["split"], (x, [1, 3], 1), {})
+    assert lists is not None and lists != dispatch._signature(TABLE["split"], (x, (1, 3), 1), {})
     sizes = [1, 3]
     for _ in range(3):
         assert [t.shape[1] for t in x.split(sizes, 1)] == [1, 3]
-    sizes[0], sizes[1] = 3, 1
+    assert len(_plans_of("split")) == 1
+    sizes[0], sizes[1] = 3, 1  # changed after its calls: the next sees the new sizes
     assert [t.shape[1] for t in x.split(sizes, 1)] == [3, 1]
+    assert [t.shape[1] for t in x.split([1, 3], 1)] == [1, 3]

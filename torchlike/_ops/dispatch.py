@@ -44,6 +44,8 @@ def _scan(value, tensor_param: bool, leaves: list):
         return SLOT
     if isinstance(value, list | tuple) and any(isinstance(v, Tensor) for v in value):
         return [_scan(v, False, leaves) for v in value]
+    if value.__class__ is list:  # a copy: a plan keeps the template, the caller the list
+        return value.copy()
     return value
 
 
@@ -236,8 +238,9 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
 # ----- plans: the fast path of a call signature seen before ------------------------------------
 # A call whose arguments are tensors and plain scalars is keyed by its row, the default dtype,
 # its keyword names, each tensor's shape and dtype and each scalar's type and value (a float
-# zero with its sign, a tuple of ints such as a convolution's stride by value, a list or tuple
-# of tensors such as cat's by their shapes and dtypes). Everything
+# zero with its sign, a tuple or list of ints such as a convolution's stride by value (the
+# template holds a copy of a list), a list or tuple of tensors such as cat's by their shapes
+# and dtypes). Everything
 # `_call` derives from those (template, promotion, casts, scalar arrays, the compiled kernel) is
 # kept in a plan, so a repeat costs the key, the kernel call, wrapping and recording.
 _CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
@@ -292,12 +295,12 @@ def _signature(row: OpRow, args: tuple, kwargs: dict):
                     values.append(value)
                     avals.append((value.shape, value.dtype))
                 arg = tuple(avals)
-            elif cls is list:  # a list of sizes stays in the template as it is, and may change
-                return None
             else:  # sizes, strides, paddings: only exact ints, so equal means same
                 for item in arg:
                     if item.__class__ is not int:
                         return None
+                if cls is list:
+                    arg = tuple(arg)
         elif cls not in _KEYED_SCALARS:
             return None
         key.append(cls)
