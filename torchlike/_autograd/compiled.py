@@ -124,9 +124,7 @@ class _Replay:
             if type(node) is AccumulateGrad:
                 continue
             checked = vjp_facts(node, kernel_key(node), False)[0]
-            reads = entry_of(node).facts(node)[0]  # what a create_graph backward would read
-            used = reads if node.saves == "inputs" else ()
-            drops = bool(reads) or saved.saves_anything(node, used)
+            drops = saved.release_drops(node, entry_of(node))
             self.nodes.append((k, checked if node.saves == "inputs" else (), drops))
 
     def versions_ok(self, order: list) -> bool:
@@ -140,11 +138,8 @@ class _Replay:
         """`engine._release` of every op node, with what the graph's nodes read known."""
         for k, _checked, drops in self.nodes:
             node = order[k]
-            if node.freed:
-                continue
-            node.freed = True
-            node.primals = None if drops else entry_of(node).shapes(node)
-            node.saved_inputs, node.saved_output = (), None
+            if not node.freed:
+                saved.release(node, entry_of(node), drops)
 
 
 def _build(order: list, signature):

@@ -239,13 +239,7 @@ def _release(node) -> None:
     if node.primals is None or node.freed:
         return
     entry = entry_of(node)
-    reads = entry.facts(node)[0]  # what a create_graph backward would read
-    node.freed = True
-    if reads or saved.saves_anything(node, reads if node.saves == "inputs" else ()):
-        node.primals = None
-    else:
-        node.primals = entry.shapes(node)
-    node.saved_inputs, node.saved_output = (), None
+    saved.release(node, entry, saved.release_drops(node, entry))
 
 
 def _capture_hooks(node, nr, grad, run):

@@ -295,6 +295,14 @@ def _tensor_api() -> list:
     return _classes
 
 
+def any_tracer(arrays) -> bool:
+    """Whether any of the arrays is a JAX tracer (the call runs inside a transform)."""
+    for array in arrays:
+        if isinstance(array, jax.core.Tracer):
+            return True
+    return False
+
+
 def as_array(g):
     return g._value if isinstance(g, (_classes or _tensor_api())[0]) else g
 

@@ -110,6 +110,21 @@ def _live_inputs(jaxpr, live_outputs) -> list:
     return [v in live for v in jaxpr.invars]
 
 
+def release_drops(node, entry) -> bool:
+    """Whether a release after backward drops the node's primals (a later backward through it
+    raises torch's error) rather than keeping their shapes (it reads nothing it saved).
+    `entry` is the node's kernel entry (kernels.entry_of)."""
+    reads = entry.facts(node)[0]  # what a create_graph backward would read
+    return bool(reads) or saves_anything(node, reads if node.saves == "inputs" else ())
+
+
+def release(node, entry, drops: bool) -> None:
+    """Free what the node saved after a backward without retain_graph, as torch frees it."""
+    node.freed = True
+    node.primals = None if drops else entry.shapes(node)
+    node.saved_inputs, node.saved_output = (), None
+
+
 def saves_anything(node, used: tuple) -> bool:
     """Whether backward unpacks saved values (only such nodes fail on a second backward)."""
     if type(node).__name__ == "CopySlices":

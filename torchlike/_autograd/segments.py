@@ -24,7 +24,15 @@ import jax.numpy as jnp
 from .. import _tiers
 from . import compiled, host, saved
 from .graph import AccumulateGrad, OpNode
-from .kernels import COMPILER_OPTIONS, as_array, entry_of, kernel_key, primals_for, stats
+from .kernels import (
+    COMPILER_OPTIONS,
+    any_tracer,
+    as_array,
+    entry_of,
+    kernel_key,
+    primals_for,
+    stats,
+)
 
 SEGMENT_NODES = 32  # op nodes per chunk: compiles in about 0.1 s, runs in tens of microseconds
 MIN_NODES = 4  # shorter runs (between hooks) stay per node
@@ -120,7 +128,7 @@ class Chunk:
             return False
         distinct, positions = _distinct(primals)
         layout = _Layout(ops, self.buffers, positions)
-        if _any_tracer(layout.inputs):
+        if any_tracer(layout.inputs):
             return False
         segment = _segment_for(layout, ops)
         if segment is None or type(segment) is _Build:
@@ -161,7 +169,7 @@ def _primals(ops: list):
         if not saved.intact(node, reads):
             return None
         arrays = primals_for(node)
-        if not node.freed and _any_tracer(arrays):
+        if not node.freed and any_tracer(arrays):
             return None
         primals.append(arrays)
     return primals
@@ -231,16 +239,6 @@ class _Layout:
         array = as_array(grad)
         self.inputs.append(array)
         return (where, nr, array.shape, array.dtype, getattr(array, "weak_type", False))
-
-
-_Tracer = jax.core.Tracer
-
-
-def _any_tracer(arrays) -> bool:
-    for array in arrays:
-        if isinstance(array, _Tracer):
-            return True
-    return False
 
 
 def _segment_for(layout: _Layout, ops: list):

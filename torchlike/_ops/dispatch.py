@@ -237,12 +237,12 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
 
 # ----- plans: the fast path of a call signature seen before ------------------------------------
 # A call whose arguments are tensors and plain scalars is keyed by its row, the default dtype,
-# its keyword names, each tensor's shape and dtype and each scalar's type and value (a float
-# zero with its sign, a tuple or list of ints such as a convolution's stride by value (the
-# template holds a copy of a list), a list or tuple of tensors such as cat's by their shapes
-# and dtypes). Everything
-# `_call` derives from those (template, promotion, casts, scalar arrays, the compiled kernel) is
-# kept in a plan, so a repeat costs the key, the kernel call, wrapping and recording.
+# its keyword names, each tensor's shape and dtype and each scalar's type and value. A float
+# zero keeps its sign in the key; a tuple or list of ints (a convolution's stride, split's
+# sizes) is keyed by value, the template holding a copy of a list; a list or tuple of tensors
+# (cat's) by the tensors' shapes and dtypes. Everything `_call` derives from those (template,
+# promotion, casts, scalar arrays, the compiled kernel) is kept in a plan, so a repeat costs the
+# key, the kernel call, wrapping and recording.
 _CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
 _KEYED_SCALARS = frozenset((int, bool, str, type(None), dt.dtype))
 _PLAN_LIMIT = 4096
@@ -279,28 +279,29 @@ def _signature(row: OpRow, args: tuple, kwargs: dict):
             key.append(value.shape)
             key.append(value.dtype)
             continue
+        if _tensor_sequence(arg):  # cat's, stack's tensors: by their shapes and dtypes
+            avals = []
+            for tensor in arg:
+                value = tensor._value if isinstance(tensor, Tensor) else None
+                if value.__class__ not in _CONCRETE and not _concrete(value):
+                    return None
+                values.append(value)
+                avals.append((value.shape, value.dtype))
+            key.append(arg.__class__)
+            key.append(tuple(avals))
+            continue
         cls = arg.__class__
         if cls is float:
             if arg != arg:  # nan != nan as a dict key
                 return None
             if arg == 0.0:  # -0.0 == 0.0 as a dict key: the sign goes in the key too
                 arg = (arg, math.copysign(1.0, arg))
-        elif cls is tuple or cls is list:
-            if arg and isinstance(arg[0], Tensor):  # cat's, stack's tensors: by shapes, dtypes
-                avals = []
-                for tensor in arg:
-                    value = tensor._value if isinstance(tensor, Tensor) else None
-                    if value.__class__ not in _CONCRETE and not _concrete(value):
-                        return None
-                    values.append(value)
-                    avals.append((value.shape, value.dtype))
-                arg = tuple(avals)
-            else:  # sizes, strides, paddings: only exact ints, so equal means same
-                for item in arg:
-                    if item.__class__ is not int:
-                        return None
-                if cls is list:
-                    arg = tuple(arg)
+        elif cls is tuple or cls is list:  # sizes, strides: only exact ints, so equal is same
+            for item in arg:
+                if item.__class__ is not int:
+                    return None
+            if cls is list:
+                arg = tuple(arg)
         elif cls not in _KEYED_SCALARS:
             return None
         key.append(cls)

@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import _grad_mode
+from .._autograd.kernels import any_tracer
 from .._device import several_devices
 from .._tensor import Tensor, from_array
 from . import _pointwise as pw
@@ -75,7 +76,7 @@ def _compiled(update, flags):
         """The group's update; `shared` holds each distinct (coefficients, new scalars) pair
         once, `slots` says which pair each parameter takes."""
         args = (params, grads, states, old_scalars, shared)
-        if _any_tracer(params) or _any_tracer(grads):
+        if any_tracer(params) or any_tracer(grads):
             # inlined into the enclosing trace (torch.compile); other traced values (the state
             # of a step traced elsewhere) would only make the jitted call a nested one
             return step_shared(slots, *args)
@@ -238,13 +239,6 @@ def _numbers_key(scalars: dict):
             return None
         key.append((name, cls, value, math.copysign(1.0, value)))
     return tuple(key)
-
-
-def _any_tracer(arrays) -> bool:
-    for array in arrays:
-        if isinstance(array, _Tracer):
-            return True
-    return False
 
 
 def _beside(grad, value):
