@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as dt
+from ._autograd import graph as _graph
 from ._device import _CPU, device, jax_device, torch_device_of
 from ._size import Size
 from ._storage import DataStorage, Storage, ViewChain
@@ -71,6 +72,16 @@ class Tensor:
         else:
             storage.array = self._view.scatter(storage.array, new_value)
             self._cache, self._cache_source = new_value, _source_ref(storage.array)
+        storage.version += 1
+
+    def _replace(self, array) -> None:
+        """`_write` of an array already of this tensor's shape and dtype (an optimizer's update
+        of its own parameter or state), without checking it."""
+        if self._view is not None:
+            self._write(array)
+            return
+        storage = self._storage
+        storage.array = array
         storage.version += 1
 
     @property
@@ -189,9 +200,7 @@ class Tensor:
     def grad_fn(self):
         if self._view_meta is None:
             return self._grad_fn
-        from ._autograd.graph import grad_fn_of
-
-        return grad_fn_of(self)
+        return _graph.grad_fn_of(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -335,14 +344,10 @@ class Tensor:
         api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
-        from ._autograd import graph
-
-        return graph.register_tensor_hook(self, hook)
+        return _graph.register_tensor_hook(self, hook)
 
     def retain_grad(self) -> None:
-        from ._autograd import graph
-
-        graph.retain_grad(self)
+        _graph.retain_grad(self)
 
     # ----- conversions ----------------------------------------------------------------------
     def item(self):
@@ -558,13 +563,16 @@ def from_array(array, requires_grad: bool = False, cls=Tensor) -> Tensor:
     return tensor
 
 
-def make_view(source: Tensor, step, value) -> Tensor:
-    """A tensor that shares source's storage, seen through one more view step (array -> array)."""
+def make_view(source: Tensor, step, value, chain: ViewChain | None = None) -> Tensor:
+    """A tensor that shares source's storage, seen through one more view step (array -> array);
+    `chain`, where given, is source's chain followed by `step` (made once by a caller that
+    makes the same view again and again)."""
     view = object.__new__(Tensor)
     _init_from_array(view, None)
     view._storage = source._storage
-    chain = source._view or ViewChain(())
-    view._view = chain.then(step)
+    if chain is None:
+        chain = (source._view or ViewChain(())).then(step)
+    view._view = chain
     view._cache = value
     view._cache_source = _source_ref(source._storage.array)
     view._base = source._base if source._base is not None else source

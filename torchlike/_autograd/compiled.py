@@ -65,18 +65,17 @@ def _schedule(roots, deps: dict) -> list:
     deps = dict(deps)
     ready = [(-node._seq, id(node), node) for node in roots if not deps.get(node)]
     heapq.heapify(ready)
-    queued = {item[2] for item in ready}
     order = []
+    pop, push = heapq.heappop, heapq.heappush
     while ready:
-        node = heapq.heappop(ready)[2]
+        node = pop(ready)[2]
         order.append(node)
         for child, _ in node.next_functions:
-            if child is None:
-                continue
-            deps[child] -= 1
-            if deps[child] == 0 and child not in queued:
-                queued.add(child)
-                heapq.heappush(ready, (-child._seq, id(child), child))
+            if child is not None:
+                left = deps[child] - 1
+                deps[child] = left
+                if not left:  # its last consumer ran: it is ready (once, as the count hits 0)
+                    push(ready, (-child._seq, id(child), child))
     return order
 
 
@@ -98,10 +97,10 @@ def _signature(order: list, buffers: dict):
         entry = node.kernel_entry or entry_of(node)
         if entry.id is None:  # no kernel key: its backward is not a cached kernel
             return None
-        children = tuple(
-            [None if child is None else (index[child], nr) for child, nr in node.next_functions]
-        )
-        entries.append((entry.id, node.edges, children, lazy_positions(node)))
+        children = []  # per edge: the child's position and input number, -1 for no child
+        for child, nr in node.next_functions:
+            children += (-1, 0) if child is None else (index[child], nr)
+        entries.append((entry.id, node.edges, tuple(children), lazy_positions(node)))
     roots = []
     for node, grads in buffers.items():
         for nr, grad in grads.items():
@@ -119,27 +118,29 @@ class _Replay:
 
     def __init__(self, order: list):
         self.replay = None
-        self.nodes = []  # (position in order, saved inputs checked, release drops primals)
+        # (position in order, saved inputs checked, release drops primals, kernel entry)
+        self.nodes = []
         for k, node in enumerate(order):
             if type(node) is AccumulateGrad:
                 continue
             checked = vjp_facts(node, kernel_key(node), False)[0]
-            drops = saved.release_drops(node, entry_of(node))
-            self.nodes.append((k, checked if node.saves == "inputs" else (), drops))
+            entry = entry_of(node)
+            drops = saved.release_drops(node, entry)
+            self.nodes.append((k, checked if node.saves == "inputs" else (), drops, entry))
 
     def versions_ok(self, order: list) -> bool:
         """Saved values are intact; otherwise the per-node engine raises torch's error in place."""
-        for k, checked, _drops in self.nodes:
+        for k, checked, _drops, _entry in self.nodes:
             if not saved.intact(order[k], checked):
                 return False
         return True
 
     def release(self, order: list) -> None:
         """`engine._release` of every op node, with what the graph's nodes read known."""
-        for k, _checked, drops in self.nodes:
+        for k, _checked, drops, entry in self.nodes:
             node = order[k]
             if not node.freed:
-                saved.release(node, entry_of(node), drops)
+                saved.release(node, entry, drops)
 
 
 def _build(order: list, signature):

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 from .. import _dtype as dt
 from .. import _grad_mode
 from . import saved
+from .views import view_grad_fn
 
 _sequence = itertools.count()
 
@@ -136,8 +137,6 @@ def grad_fn_of(tensor):
     """tensor.grad_fn, regenerated for a view whose base was modified in place."""
     if tensor._view_meta is None:
         return tensor._grad_fn
-    from .views import view_grad_fn
-
     return view_grad_fn(tensor)
 
 
@@ -245,16 +244,15 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
             next_functions.append((leaf._grad_fn, leaf._output_nr))
             requires_grad = True
         elif leaf._requires_grad:
-            next_functions.append(accumulator_of(leaf).edge)
+            acc = leaf._accumulator
+            next_functions.append((acc or accumulator_of(leaf)).edge)
             requires_grad = True
         else:
             next_functions.append(_NO_EDGE)
             requires_grad = False
         if requires_grad and kind == _DIFF:
             diff_inputs.append(i)
-    if not diff_inputs and not any(
-        isinstance(leaf, _tensor_classes[0]) and leaf.requires_grad for leaf in leaves
-    ):
+    if not diff_inputs and not _any_requires_grad(leaves):
         return None
     node = template.cls(tuple(next_functions))
     node.edges = template.edges
@@ -282,6 +280,11 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
         outputs[i]._grad_fn = node
         outputs[i]._output_nr = i
     return node
+
+
+def _any_requires_grad(leaves) -> bool:
+    tensor_cls = _tensor_classes[0]
+    return any(isinstance(leaf, tensor_cls) and leaf.requires_grad for leaf in leaves)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -24,6 +24,7 @@ from .._autograd import graph
 from .._autograd.kernels import LazyPrimal
 from .._autograd.views import mark_views
 from .._device import several_devices
+from .._storage import ViewChain
 from .._tensor import Tensor, from_array, make_view
 from . import forward
 from .dispatch import _CONCRETE, SLOT, RowFn, _concrete, _ViewStep, remember_kernel_entry
@@ -52,12 +53,14 @@ class _Fold:
     backward kernels are shared), the forward kernel function, the product's grad_fn name, and
     the record templates, made by the first call that records."""
 
-    __slots__ = ("t_fn", "product_fn", "kernel_fn", "name", "wt_aval", "t_record",
+    __slots__ = ("t_fn", "t_chain", "product_fn", "kernel_fn", "name", "wt_aval", "t_record",
                  "product_record")  # fmt: skip
 
     def __init__(self, row_name: str, weight_shape, dtype, name: str):
         slots = (SLOT,) * (3 if row_name == "addmm" else 2)
         self.t_fn = RowFn(TABLE["t"], ((SLOT,), {}), (None,))
+        # the view chain of `weight.t()` on a weight that is not a view (shared by its views)
+        self.t_chain = ViewChain((_ViewStep(self.t_fn, [], None),))
         self.product_fn = RowFn(TABLE[row_name], (slots, {}), (None,) * len(slots))
         self.kernel_fn = _OfTransposed(self.product_fn, self.t_fn)
         self.name = name
@@ -90,14 +93,16 @@ def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
     """(the fold for this call, the operands' and the weight's arrays), or (None, None)."""
     if profiler.active or not isinstance(weight, Tensor) or weight._view is not None:
         return None, None
-    if not all(isinstance(operand, Tensor) for operand in operands):
-        return None, None
-    arrays = [operand._value for operand in operands]
-    arrays.append(weight._value)
-    for value in arrays:
+    arrays, key = [], [row_name]
+    for operand in (*operands, weight):
+        if not isinstance(operand, Tensor):
+            return None, None
+        value = operand._value
         if value.__class__ not in _CONCRETE and not _concrete(value):
             return None, None  # a tracer: the traced program folds the transpose itself
-    key = (row_name, *[(value.shape, value.dtype) for value in arrays])
+        arrays.append(value)
+        key += (value.shape, value.dtype)
+    key = tuple(key)
     fold = _folds.get(key, False)
     if fold is False:
         if len(_folds) >= _LIMIT:
@@ -152,7 +157,7 @@ def _product(fold: _Fold, arrays: list):
 def _record(fold: _Fold, leaves: list, arrays: list, out: Tensor) -> None:
     """The nodes `weight.t()` and the product record, with the view's value lazy."""
     weight = leaves[-1]
-    wt = make_view(weight, _ViewStep(fold.t_fn, [], None), None)
+    wt = make_view(weight, None, None, fold.t_chain)
     wt._cache_source = None  # no value yet: computed from the storage when first read
     mark_views([wt], weight, False)
     w = arrays[-1]

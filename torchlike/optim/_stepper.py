@@ -128,23 +128,22 @@ class FusedOptimizer(Optimizer):
             with _grad_mode.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
+            params = [p for p in group["params"] if p._grad is not None]
             if params:
                 self._step_group(group, params)
         return loss
 
     def _step_group(self, group, params) -> None:
-        self._check_supported(group, params)
+        values = [param._value for param in params]
+        self._check_supported(group, values)
         keys, several = self._SCALAR_STATE, several_devices()
-        states, old_scalars, arrays, values, grads = [], [], [], [], []
-        for param in params:
+        states, old_scalars, arrays, grads = [], [], [], []
+        for param, value in zip(params, values):
             state = self._state_of(param, group)
             states.append(state)
             old_scalars.append(_scalar_state(state, keys))
             arrays.append(_array_state(state, keys))
-            value = param._value
-            values.append(value)
-            grad = param.grad._value
+            grad = param._grad._value
             grads.append(_beside(grad, value) if several else grad)
         shared, slots = self._advance_all(group, states)
         flags = self._flags(group)
@@ -162,23 +161,23 @@ class FusedOptimizer(Optimizer):
         for state, arrays_now, j in zip(states, scalars, slots):
             self._write_scalars(state, arrays_now, shared[j][1])
         for param, state, new_param, new_state in zip(params, states, new_params, new_states):
-            param._write(new_param)
+            param._replace(new_param)
             for key, value in new_state.items():
                 if isinstance(state.get(key), Tensor):
-                    state[key]._write(value)
+                    state[key]._replace(value)
                 else:
                     state[key] = from_array(value)
             if state and param not in self.state:
                 self.state[param] = state
 
-    def _check_supported(self, group, params) -> None:
+    def _check_supported(self, group, values) -> None:
         name = type(self).__name__
         if group.get("differentiable"):
             raise NotImplementedError(
                 f"torchlike: optim.{name}(differentiable=True) is not supported"
             )
-        for param in params:
-            if param._value.dtype.kind == "c":
+        for value in values:
+            if value.dtype.kind == "c":
                 raise NotImplementedError(
                     f"torchlike: optim.{name} does not support complex parameters yet"
                 )
