@@ -22,7 +22,11 @@ if str(REPO_ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, n
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.workloads import MODULES, TIMED, load  # noqa: E402  (after the path fix)
-from bench.workloads._threads import configure_before_imports, configure_torch  # noqa: E402
+from bench.workloads._threads import (  # noqa: E402
+    configure_before_imports,
+    configure_torch,
+    pin_threads,
+)
 
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 MAX_BLOCK_STEPS = 2000
@@ -38,6 +42,7 @@ class Settings:
     warmup: int
     memory_steps: int
     threads: int
+    pin: bool = False
 
 
 @dataclass
@@ -60,8 +65,8 @@ class CaseResult:
 
 def settings_for(args) -> Settings:
     if args.quick:
-        return Settings(True, args.reps or 5, 0.05, 1, 1000, args.threads)
-    return Settings(False, args.reps or 11, 0.2, 2, 10_000, args.threads)
+        return Settings(True, args.reps or 5, 0.05, 1, 1000, args.threads, args.pin)
+    return Settings(False, args.reps or 11, 0.2, 2, 10_000, args.threads, args.pin)
 
 
 def _prepare(case, impl: str, settings: Settings, result: CaseResult):
@@ -118,6 +123,8 @@ def run_case(case, settings: Settings) -> CaseResult:
     for rep in range(settings.reps):
         shift = rep % max(1, len(order))  # rotate who goes first, so no one always follows
         for impl in order[shift:] + order[:shift]:
+            if settings.pin:
+                pin_threads()
             per_step = _time_block(runners[impl], result.block_steps[impl])
             result.per_step[impl].append(per_step)
     result.facts = {impl: runner.facts() for impl, runner in runners.items()}
@@ -138,6 +145,11 @@ def parse_args(argv):
     parser.add_argument(
         "--threads", type=int, default=1,
         help="1: torch and XLA single-threaded (default); 0: library defaults; N: torch N",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pin", action="store_true",
+        help="main thread on one CPU, every other thread on another (a diagnosis; writes "
+        "bench/RESULTS.md only with --out)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="write the markdown report here")
     parser.add_argument("--profile", action="store_true", help="cProfile torchlike eager only")
@@ -165,6 +177,7 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
 
     settings = settings_for(args)
     machine = report.machine_facts(settings.threads)
+    machine["pinned"] = settings.pin
     results = []
     for workload_id in (w for w in TIMED if w in args.selected):
         for case in load(workload_id).cases("full"):
@@ -177,7 +190,7 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
     text = report.markdown(full_command, machine, settings, results, memory)
     print(text)
     out = args.out
-    if out is None and not settings.quick and set(args.selected) == set(MODULES):
+    if out is None and not settings.quick and not args.pin and set(args.selected) == set(MODULES):
         out = DEFAULT_RESULTS
     if out is not None:
         out.write_text(text)

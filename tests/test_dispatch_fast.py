@@ -388,3 +388,32 @@ def test_mixed_sequences_take_the_generic_path_and_size_lists_are_planned_by_val
     sizes[0], sizes[1] = 3, 1  # changed after its calls: the next sees the new sizes
     assert [t.shape[1] for t in x.split(sizes, 1)] == [3, 1]
     assert [t.shape[1] for t in x.split([1, 3], 1)] == [1, 3]
+
+
+OVERLOADS = [  # calls of one row whose torch grad_fn names differ by overload
+    lambda m, x, y, t: x.pow(2),
+    lambda m, x, y, t: x.pow(t),
+    lambda m, x, y, t: x.div(y),
+    lambda m, x, y, t: x.div(y, rounding_mode="trunc"),
+    lambda m, x, y, t: x.div(2.0),
+    lambda m, x, y, t: x.clamp(min=0.2),
+    lambda m, x, y, t: x.clamp(min=t),
+    lambda m, x, y, t: x.sum(),
+    lambda m, x, y, t: x.sum(1),
+    lambda m, x, y, t: m.sub(x, 1.5),
+]
+
+
+def test_each_overload_keeps_torchs_grad_fn_name_once_planned():
+    import torch
+
+    def names(lib):
+        x = lib.tensor(np.linspace(0.1, 1.2, 12, dtype=np.float32).reshape(3, 4))
+        x.requires_grad_()
+        y = lib.full((3, 4), 0.75)
+        t = lib.full((3, 4), 0.5)
+        return [type(call(lib, x, y, t).grad_fn).__name__ for call in OVERLOADS]
+
+    want = names(torch)
+    for _ in range(3):  # the first calls are generic; later ones run the plans they made
+        assert names(torchlike) == want

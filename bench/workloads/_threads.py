@@ -24,3 +24,22 @@ def configure_torch(threads: int) -> None:
         torch.set_num_interop_threads(threads)
     except RuntimeError:  # torch allows this only before its first parallel work
         pass
+
+
+def pin_threads() -> bool:
+    """Put this process's main thread on the first CPU and every other thread (XLA's pools,
+    which stay busy even when "single-threaded") on the second, so neither preempts the other;
+    False where the platform or the CPU count does not allow it. Threads made later are not
+    moved: call it again before each timed block."""
+    import threading
+
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2 or not os.path.isdir("/proc/self/task"):
+        return False
+    main = threading.main_thread().native_id
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), {cpus[0]} if int(tid) == main else {cpus[1]})
+        except OSError:  # a thread that has just exited
+            pass
+    return True

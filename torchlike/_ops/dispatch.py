@@ -248,7 +248,6 @@ _KEYED_SCALARS = frozenset((int, bool, str, type(None), dt.dtype))
 _PLAN_LIMIT = 4096
 _GENERIC = object()  # a signature whose calls always take the generic path
 _FALLBACK = object()
-_PER_CALL = object()  # a grad_fn name that depends on the arguments
 
 
 class Plan:
@@ -350,8 +349,6 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
         return _FALLBACK
     forward.stats["forward_kernel_runs"] += 1
     name = plan.name
-    if name is _PER_CALL:
-        name = row.grad_fn_name(args, kwargs)
     if name is not None and not row.view and not isinstance(out, tuple | list):
         return _planned_output(plan, leaves, arrays, out, name)
     return _outputs(plan.fn, leaves, arrays, out, name, row, plan)
@@ -403,9 +400,7 @@ def _remember_plan(key, fn: RowFn, row: OpRow, args: tuple, kwargs: dict, arrays
     if kernel is forward.EAGER:
         plans[key] = _GENERIC
         return
-    name = None
-    if row.differentiable:
-        name = _PER_CALL if callable(row.grad_fn) else row.grad_fn
+    name = row.grad_fn_name(args, kwargs) if row.differentiable else None
     plans[key] = Plan(fn, kernel, _scalar_leaves(row, args, kwargs, arrays), name)
 
 

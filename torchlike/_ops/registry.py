@@ -21,7 +21,10 @@ PROMOTE_INT_TO_LONG = "int_to_long"  # as binary, then integer/bool results beco
 class OpRow:
     name: str
     impl: Callable
-    grad_fn: str | Callable | None  # torch's grad_fn class name, or f(args, kwargs) -> name
+    # torch's grad_fn class name, or f(args, kwargs) -> name, reading only what a dispatch plan
+    # keys (which arguments are tensors, their shapes and dtypes, the other arguments' values):
+    # a plan names every call of its signature with the name its first call got
+    grad_fn: str | Callable | None
     tensors: tuple[str, ...] = ("input",)  # parameters that take a tensor (or a scalar for one)
     promote: str | None = PROMOTE_NONE
     promote_skip: int = 0  # leading tensor arguments left out of promotion (where's condition)
