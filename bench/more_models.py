@@ -6,7 +6,7 @@ Each model takes Adam steps on fixed data with the same layers in both libraries
 convolutional net with BatchNorm and Dropout, an LSTM, a two-layer GRU, an Embedding bag, and a
 TransformerDecoderLayer with dropout. The two libraries alternate in blocks of about 0.3 s after
 a warm-up; the table gives the median time per step of each and their ratio. Threads as in
-`bench/run.py` (torch one thread, XLA single-threaded).
+`bench/run.py` (torch one thread, XLA's single-thread flags).
 """
 
 from __future__ import annotations

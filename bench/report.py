@@ -129,10 +129,16 @@ def _memory(memory, steps: int) -> list[str]:
     return lines + [""]
 
 
+_SINGLE = (
+    "torch 1 thread; XLA with its single-thread flags, which its CPU client does not fully "
+    "honour (matrix products still run on two threads)"
+)
+
+
 def markdown(command: str, machine: dict, settings, results, memory) -> str:
     """The whole report as markdown."""
     count = machine["threads"]
-    threads = {0: "library defaults", 1: "torch 1 thread, XLA CPU single-threaded"}.get(
+    threads = {0: "library defaults", 1: _SINGLE}.get(
         count, f"torch {count} threads, XLA default pool"
     )
     lines = [

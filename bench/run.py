@@ -144,7 +144,8 @@ def parse_args(argv):
     parser.add_argument("--reps", type=int, default=0, help="timed repetitions (11; quick 5)")
     parser.add_argument(
         "--threads", type=int, default=1,
-        help="1: torch and XLA single-threaded (default); 0: library defaults; N: torch N",
+        help="1: torch 1 thread, XLA single-thread flags (default); 0: library defaults; "
+        "N: torch N",
     )  # fmt: skip
     parser.add_argument(
         "--pin", action="store_true",

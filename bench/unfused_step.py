@@ -7,7 +7,7 @@ later add, no sum is reordered across ops. This times the bench's hand-written j
 step (`_trainer.jax_runner`) twice, in alternating blocks of about 0.3 s: as XLA compiles it
 (fused), and as one program with XLA's fusion pass off, which is what any single program of
 the step costs if it must give the eager ops' bits. Prints the median per step of each and
-their ratio, with the bench's thread settings (XLA single-threaded).
+their ratio, with the bench's thread settings (XLA's single-thread flags).
 
 A third program is the fused one with every product-like result (anything but the operations
 `torchlike._ops.kernel_fusion` lists as exact: a multiply, a division, a transcendental, a dot,

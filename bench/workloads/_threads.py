@@ -8,7 +8,9 @@ _XLA_SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_th
 
 
 def configure_before_imports(threads: int) -> None:
-    """threads=1 makes XLA's CPU client single-threaded; 0 keeps every library's default."""
+    """threads=1 sets XLA's single-thread flags (its CPU client still runs matrix products on
+    two threads: a 2048x2048 float32 matmul takes 35 ms, 70 ms with the process on one CPU);
+    0 keeps every library's default."""
     if threads == 1:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_XLA_SINGLE_THREAD}".strip()
 
