@@ -147,7 +147,9 @@ def markdown(command: str, machine: dict, settings, results, memory) -> str:
         f"- {machine['date']}; {machine['cores']} cores ({machine['cpu']}); {machine['versions']}",
         f"- threads: {threads}"
         + ("; pinned: the main thread on one CPU, all others on the other" if machine.get(
-            "pinned") else ""),
+            "pinned") else "")
+        + (f"; every thread but the main one at nice {machine['nice']}" if machine.get(
+            "nice") else ""),
         f"- load average {machine['load_start']:.2f} at start, {machine['load_end']:.2f} at end: "
         "other work shared the machine, so absolute times are noisy; the implementations of a "
         "case were timed in interleaved rounds, so compare ratios.",

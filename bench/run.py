@@ -25,6 +25,7 @@ from bench.workloads import MODULES, TIMED, load  # noqa: E402  (after the path 
 from bench.workloads._threads import (  # noqa: E402
     configure_before_imports,
     configure_torch,
+    lower_other_threads,
     pin_threads,
 )
 
@@ -43,6 +44,7 @@ class Settings:
     memory_steps: int
     threads: int
     pin: bool = False
+    nice: int = 0
 
 
 @dataclass
@@ -65,8 +67,8 @@ class CaseResult:
 
 def settings_for(args) -> Settings:
     if args.quick:
-        return Settings(True, args.reps or 5, 0.05, 1, 1000, args.threads, args.pin)
-    return Settings(False, args.reps or 11, 0.2, 2, 10_000, args.threads, args.pin)
+        return Settings(True, args.reps or 5, 0.05, 1, 1000, args.threads, args.pin, args.nice)
+    return Settings(False, args.reps or 11, 0.2, 2, 10_000, args.threads, args.pin, args.nice)
 
 
 def _prepare(case, impl: str, settings: Settings, result: CaseResult):
@@ -125,6 +127,8 @@ def run_case(case, settings: Settings) -> CaseResult:
         for impl in order[shift:] + order[:shift]:
             if settings.pin:
                 pin_threads()
+            if settings.nice:
+                lower_other_threads(settings.nice)
             per_step = _time_block(runners[impl], result.block_steps[impl])
             result.per_step[impl].append(per_step)
     result.facts = {impl: runner.facts() for impl, runner in runners.items()}
@@ -151,6 +155,10 @@ def parse_args(argv):
         "--pin", action="store_true",
         help="main thread on one CPU, every other thread on another (a diagnosis; writes "
         "bench/RESULTS.md only with --out)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--nice", type=int, default=0,
+        help="every thread but the main one at this nice value (a diagnosis, as --pin)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="write the markdown report here")
     parser.add_argument("--profile", action="store_true", help="cProfile torchlike eager only")
@@ -179,6 +187,7 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
     settings = settings_for(args)
     machine = report.machine_facts(settings.threads)
     machine["pinned"] = settings.pin
+    machine["nice"] = settings.nice
     results = []
     for workload_id in (w for w in TIMED if w in args.selected):
         for case in load(workload_id).cases("full"):
@@ -191,7 +200,8 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
     text = report.markdown(full_command, machine, settings, results, memory)
     print(text)
     out = args.out
-    if out is None and not settings.quick and not args.pin and set(args.selected) == set(MODULES):
+    diagnosis = args.pin or args.nice
+    if out is None and not settings.quick and not diagnosis and set(args.selected) == set(MODULES):
         out = DEFAULT_RESULTS
     if out is not None:
         out.write_text(text)
