@@ -70,7 +70,7 @@ def _schedule(roots, deps: dict) -> list:
     while ready:
         node = pop(ready)[2]
         order.append(node)
-        for child, _ in node.next_functions:
+        for child in node._next[::2]:
             if child is not None:
                 left = deps[child] - 1
                 deps[child] = left
@@ -97,9 +97,10 @@ def _signature(order: list, buffers: dict):
         entry = node.kernel_entry or entry_of(node)
         if entry.id is None:  # no kernel key: its backward is not a cached kernel
             return None
-        children = []  # per edge: the child's position and input number, -1 for no child
-        for child, nr in node.next_functions:
-            children += (-1, 0) if child is None else (index[child], nr)
+        children = list(node._next)  # per edge: the child's position, or -1, and input number
+        for k in range(0, len(children), 2):
+            child = children[k]
+            children[k] = -1 if child is None else index[child]
         entries.append((entry.id, node.edges, tuple(children), lazy_positions(node)))
     roots = []
     for node, grads in buffers.items():

@@ -69,7 +69,7 @@ def _collect(roots):
     roots_seen = {node for node, _ in roots if node is not None}
     stack = list(roots_seen)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child in stack.pop()._next[::2]:
             if child is None:
                 continue
             if child in deps:
@@ -88,7 +88,7 @@ def _reaches(nodes, targets):
     """
     consumers: dict = {}
     for node in nodes:
-        for child, _ in node.next_functions:
+        for child in node._next[::2]:
             if child is not None:
                 consumers.setdefault(child, []).append(node)
     result = set()
@@ -160,7 +160,7 @@ def _run_plain(starts, deps, buffers, run: _Run, n_nodes: int) -> None:
             elif not add(node):
                 chunk.flush()
                 _run_one(node, buffers, run)
-            for child, _ in node.next_functions:
+            for child in node._next[::2]:
                 if child is not None:
                     left = deps[child] = deps[child] - 1
                     if not left:
@@ -172,7 +172,8 @@ def _run_plain(starts, deps, buffers, run: _Run, n_nodes: int) -> None:
 def _run_one(node, buffers: dict, run: _Run) -> None:
     """Run one node on its waiting gradients and pass its results to its inputs' slots."""
     outputs = _run_node(node, buffers.pop(node, None) or {}, run)
-    for (child, nr), grad in zip(node.next_functions, outputs):
+    edges = iter(node._next)
+    for child, nr, grad in zip(edges, edges, outputs):
         if child is None or grad is None:
             continue
         buf = buffers.get(child)
@@ -212,7 +213,7 @@ def _run_general(starts, deps, nodes, buffers, run: _Run):
                 _run_one(node, buffers, run)
             else:
                 buffers.pop(node, None)
-            for child, _ in node.next_functions:
+            for child in node._next[::2]:
                 if child is None:
                     continue
                 deps[child] -= 1

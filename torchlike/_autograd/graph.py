@@ -42,17 +42,25 @@ class RemovableHandle:
 class Node:
     """torch.autograd.graph.Node: the base of every grad_fn class."""
 
-    __slots__ = ("next_functions", "_seq", "_hooks", "_pre_hooks", "_tensor_hooks",
-                 "_retained", "_metadata", "__weakref__")  # fmt: skip
+    __slots__ = ("_next", "_seq", "_hooks", "_pre_hooks", "_tensor_hooks", "_retained",
+                 "_metadata", "__weakref__")  # fmt: skip
 
-    def __init__(self, next_functions: tuple):
-        self.next_functions = next_functions
+    def __init__(self, next_edges: tuple):
+        # The (node, output_nr) pair of each input edge, flattened into one tuple: one object
+        # per node for Python's cyclic collector instead of one more per edge.
+        self._next = next_edges
         self._seq = next(_sequence)
         self._hooks = ()  # a list once a hook is registered (most nodes never get one)
         self._pre_hooks = ()
         self._tensor_hooks = None  # output_nr -> hooks registered on non-leaf tensors
         self._retained = None  # output_nr -> tensor whose .grad backward fills (retain_grad)
         self._metadata = None
+
+    @property
+    def next_functions(self) -> tuple:
+        """torch's ((node, output_nr), ...) per input edge."""
+        flat = self._next
+        return tuple(zip(flat[::2], flat[1::2]))
 
     @property
     def metadata(self) -> dict:
@@ -231,30 +239,31 @@ _PATTERNS: dict = {}
 
 def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
     """`record` for a call whose signature made `template`; None when no leaf requires grad."""
-    next_functions, diff_inputs = [], []
+    next_edges, diff_inputs = [], []  # next_edges: flat (node, output_nr) pairs
     for i, kind in template.slots:
         if kind == _SCALAR:
-            next_functions.append(_NO_EDGE)
+            next_edges += _NO_EDGE
             continue
         leaf = leaves[i]
         if leaf._view_meta is not None:  # a view's grad_fn may need regenerating
-            next_functions.append(edge_of(leaf))
+            next_edges += edge_of(leaf)
             requires_grad = leaf.requires_grad
         elif leaf._grad_fn is not None:
-            next_functions.append((leaf._grad_fn, leaf._output_nr))
+            next_edges.append(leaf._grad_fn)
+            next_edges.append(leaf._output_nr)
             requires_grad = True
         elif leaf._requires_grad:
-            acc = leaf._accumulator
-            next_functions.append((acc or accumulator_of(leaf)).edge)
+            next_edges.append(leaf._accumulator or accumulator_of(leaf))
+            next_edges.append(0)
             requires_grad = True
         else:
-            next_functions.append(_NO_EDGE)
+            next_edges += _NO_EDGE
             requires_grad = False
         if requires_grad and kind == _DIFF:
             diff_inputs.append(i)
     if not diff_inputs and not _any_requires_grad(leaves):
         return None
-    node = template.cls(tuple(next_functions))
+    node = template.cls(tuple(next_edges))
     node.edges = template.edges
     node.fn = fn
     node.primals = arrays if type(arrays) is list else list(arrays)

@@ -204,7 +204,8 @@ class _Layout:
         outside, numbers, entries, self.targets = [], {}, [], []
         for node in ops:
             targets = []
-            for child, nr in node.next_functions:
+            edges = iter(node._next)
+            for child, nr in zip(edges, edges):
                 if child is None:
                     targets.append(None)
                     continue

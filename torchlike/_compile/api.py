@@ -245,7 +245,7 @@ def _record_backward(entry: _Entry, snap, arrays, words, leaves, outputs) -> Non
     primals = [t._value for t in grad_tensors] + list(arrays) + list(words)
     node = record(entry.vjp, inputs, primals, outputs, "CompiledFunctionBackward")
     k = len(grad_tensors)  # storages and keys are inputs of the function, not graph edges
-    node.edges, node.next_functions = node.edges[:k], node.next_functions[:k]
+    node.edges, node._next = node.edges[:k], node._next[: 2 * k]
 
 
 def _compiled_vjp(entry: _Entry, snap, n_storages: int, positions: list):

@@ -217,7 +217,7 @@ def _wrap_outputs(cls, ctx, args, outputs, record: bool) -> list:
             )
     ctx._pack_saved()
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    node = cls._backward_cls(tuple(graph.edge_of(args[i]) for i in positions))
+    node = cls._backward_cls(tuple(x for i in positions for x in graph.edge_of(args[i])))
     node.ctx, node.function_cls, node.input_positions = ctx, cls, positions
     node.input_avals = [(tuple(args[i].shape), args[i]._value.dtype) for i in positions]
     node.n_outputs = len(outputs)
