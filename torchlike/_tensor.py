@@ -339,9 +339,8 @@ class Tensor:
         return self._base
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from ._autograd import api
-
-        api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        api = _AUTOGRAD_API or _autograd_api()
+        api[0](self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         return _graph.register_tensor_hook(self, hook)
@@ -537,6 +536,16 @@ class Tensor:
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         return func(*args, **(kwargs or {}))
+
+
+_AUTOGRAD_API: list = []  # [autograd.backward], imported on first use (it imports this module)
+
+
+def _autograd_api() -> list:
+    from ._autograd import api
+
+    _AUTOGRAD_API.append(api.backward)
+    return _AUTOGRAD_API
 
 
 # ----- helpers used by the op layer ---------------------------------------------------------
