@@ -225,7 +225,7 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
         tensors = [from_array(value) for value in outs]
     if grad_fn_name is not None and _grad_mode._state.enabled:
         if plan is not None:
-            _record_from_plan(plan, leaves, arrays, tensors, grad_fn_name)
+            _record_from_plan(plan, leaves, arrays, tensors)
         elif any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
             graph.record(fn, leaves, arrays, tensors, grad_fn_name, row)
     if not multi:
@@ -253,13 +253,13 @@ _FALLBACK = object()
 class Plan:
     """What every call with one signature computes the same way (see `_signature`)."""
 
-    __slots__ = ("fn", "kernel", "direct", "scalars", "name", "record")
+    __slots__ = ("fn", "kernel", "direct", "scalars", "name", "template")
 
     def __init__(self, fn, kernel, scalars, name):
         self.fn, self.kernel, self.name = fn, kernel, name
         self.direct = None  # the compiled kernel's own call, once there is one (see _run_plan)
         self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
-        self.record = None  # grad_fn name -> graph.RecordTemplate, made by the first such node
+        self.template = None  # the graph.RecordTemplate of its nodes, made by the first one
 
 
 def _signature(row: OpRow, args: tuple, kwargs: dict):
@@ -349,33 +349,28 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
         return _FALLBACK
     forward.stats["forward_kernel_runs"] += 1
     name = plan.name
-    if name is not None and not row.view and not isinstance(out, tuple | list):
-        return _planned_output(plan, leaves, arrays, out, name)
-    return _outputs(plan.fn, leaves, arrays, out, name, row, plan)
-
-
-def _planned_output(plan: Plan, leaves: list, arrays: list, out, name: str):
-    """`_outputs` for a single, non-view output of a plan."""
-    tensor = from_array(out)
+    if name is None or row.view or isinstance(out, _SEQUENCES):
+        return _outputs(plan.fn, leaves, arrays, out, name, row, plan)
+    tensor = from_array(out)  # a single, non-view output
     if _grad_mode._state.enabled:
-        _record_from_plan(plan, leaves, arrays, [tensor], name)
+        _record_from_plan(plan, leaves, arrays, [tensor])
     return tensor
 
 
-def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list, name: str) -> None:
-    """Record the call's node from the plan's RecordTemplate for `name` (made by the first call
-    that records one: the template depends only on the plan's signature)."""
-    templates = plan.record
-    template = None if templates is None else templates.get(name)
+_SEQUENCES = (tuple, list)
+
+
+def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list) -> None:
+    """Record the call's node from the plan's RecordTemplate (made by the first call that
+    records one: the template depends only on the plan's signature)."""
+    template = plan.template
     if template is None:
         if not any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
             return
-        template = graph.RecordTemplate(leaves, arrays, outputs, name, plan.fn.row)
+        template = graph.RecordTemplate(leaves, arrays, outputs, plan.name, plan.fn.row)
         if not template.diff_outputs:
             return
-        if templates is None:
-            templates = plan.record = {}
-        templates[name] = template
+        plan.template = template
     node = graph.record_planned(template, plan.fn, leaves, arrays, outputs)
     remember_kernel_entry(template, node)
 
