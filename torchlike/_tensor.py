@@ -66,22 +66,17 @@ class Tensor:
             and new_value.shape == current.shape
         ):
             new_value = jnp.broadcast_to(jnp.asarray(new_value, dtype=current.dtype), current.shape)
-        storage = self._storage
-        if self._view is None:
-            storage.array = new_value
-        else:
-            storage.array = self._view.scatter(storage.array, new_value)
-            self._cache, self._cache_source = new_value, _source_ref(storage.array)
-        storage.version += 1
+        self._replace(new_value)
 
     def _replace(self, array) -> None:
         """`_write` of an array already of this tensor's shape and dtype (an optimizer's update
         of its own parameter or state), without checking it."""
-        if self._view is not None:
-            self._write(array)
-            return
         storage = self._storage
-        storage.array = array
+        if self._view is None:
+            storage.array = array
+        else:
+            storage.array = self._view.scatter(storage.array, array)
+            self._cache, self._cache_source = array, _source_ref(storage.array)
         storage.version += 1
 
     @property

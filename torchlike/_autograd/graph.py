@@ -179,6 +179,14 @@ _NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
 _tensor_classes: list = []  # [Tensor], imported on first use (_tensor imports this package)
 
 
+def _tensor_class() -> type:
+    if not _tensor_classes:
+        from .._tensor import Tensor
+
+        _tensor_classes.append(Tensor)
+    return _tensor_classes[0]
+
+
 def record(fn, leaves, arrays, outputs, name, row=None, saves=None):
     """Attach a new node computing `outputs` from `leaves` to the outputs as their grad_fn."""
     template = RecordTemplate(leaves, arrays, outputs, name, row, saves)
@@ -199,11 +207,7 @@ class RecordTemplate:
                  "entries")  # fmt: skip
 
     def __init__(self, leaves, arrays, outputs, name, row=None, saves=None, out_avals=None):
-        if not _tensor_classes:
-            from .._tensor import Tensor
-
-            _tensor_classes.append(Tensor)
-        tensor_cls = _tensor_classes[0]
+        tensor_cls = _tensor_class()
         if out_avals is None:  # given for an output whose value is not computed yet (lazy view)
             out_avals = tuple([(v.shape, v.dtype) for v in [t._value for t in outputs]])
         self.out_avals = out_avals
@@ -261,7 +265,7 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
             requires_grad = False
         if requires_grad and kind == _DIFF:
             diff_inputs.append(i)
-    if not diff_inputs and not _any_requires_grad(leaves):
+    if not diff_inputs and not any_requires_grad(leaves):
         return None
     node = template.cls(tuple(next_edges))
     node.edges = template.edges
@@ -291,8 +295,9 @@ def record_planned(template: RecordTemplate, fn, leaves, arrays, outputs):
     return node
 
 
-def _any_requires_grad(leaves) -> bool:
-    tensor_cls = _tensor_classes[0]
+def any_requires_grad(leaves) -> bool:
+    """Whether any of a call's leaves is a tensor that requires grad."""
+    tensor_cls = _tensor_class()
     return any(isinstance(leaf, tensor_cls) and leaf.requires_grad for leaf in leaves)
 
 

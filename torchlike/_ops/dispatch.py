@@ -33,6 +33,7 @@ class _Slot:
 
 SLOT = _Slot()
 _SCALARS = (numbers.Number, np.number, np.bool_)
+_SEQUENCES = (tuple, list)
 
 
 def _scan(value, tensor_param: bool, leaves: list):
@@ -211,7 +212,7 @@ def apply_fn(fn, leaves, arrays, grad_fn_name, row: OpRow | None = None):
 def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
     """fn's output arrays as tensors (views for view rows), recorded when a leaf requires grad
     (from the plan's record template when a plan made the call)."""
-    multi = isinstance(out, tuple | list)
+    multi = isinstance(out, _SEQUENCES)
     outs = list(out) if multi else [out]
     if row is not None and row.view:
         source = leaves[0]
@@ -226,7 +227,7 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
     if grad_fn_name is not None and _grad_mode._state.enabled:
         if plan is not None:
             _record_from_plan(plan, leaves, arrays, tensors)
-        elif any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
+        elif graph.any_requires_grad(leaves):
             graph.record(fn, leaves, arrays, tensors, grad_fn_name, row)
     if not multi:
         return tensors[0]
@@ -357,15 +358,12 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
     return tensor
 
 
-_SEQUENCES = (tuple, list)
-
-
 def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list) -> None:
     """Record the call's node from the plan's RecordTemplate (made by the first call that
     records one: the template depends only on the plan's signature)."""
     template = plan.template
     if template is None:
-        if not any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves):
+        if not graph.any_requires_grad(leaves):
             return
         template = graph.RecordTemplate(leaves, arrays, outputs, plan.name, plan.fn.row)
         if not template.diff_outputs:

@@ -141,15 +141,10 @@ class Module:
     def __getattr__(self, name: str):
         # Only reached when normal lookup fails: parameters, buffers and children live in dicts.
         state = self.__dict__
-        members = state.get("_parameters")
-        if members is not None and name in members:
-            return members[name]
-        members = state.get("_buffers")
-        if members is not None and name in members:
-            return members[name]
-        members = state.get("_modules")
-        if members is not None and name in members:
-            return members[name]
+        for store in ("_parameters", "_buffers", "_modules"):
+            members = state.get(store)
+            if members is not None and name in members:
+                return members[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
