@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -394,6 +395,49 @@ def test_tensors_on_two_devices_in_one_op_raise_torchs_error(tmp_path):
         "Expected all tensors to be on the same device, but found at least two devices, "
     )
     assert message.endswith("!")
+
+
+LINEAR_ON_SECOND_DEVICE = """
+import json
+import torch
+import torch.nn.functional as F
+from torchlike._ops import folded_linear
+x = torch.arange(6.0).reshape(2, 3).to("cpu:1")
+w = torch.arange(12.0).reshape(4, 3).div(8).to("cpu:1").requires_grad_()
+b = torch.ones(4).to("cpu:1").requires_grad_()
+out = F.linear(x, w, b)
+out.sum().backward()
+try:
+    F.linear(x.to("cpu:0"), w, b)
+    mixed = None
+except Exception as error:
+    mixed = [type(error).__name__, str(error)]
+print(json.dumps({
+    "folded": [fold is not None for fold in folded_linear._folds.values()],
+    "devices": [d.id for d in (*out._value.devices(), *w.grad._value.devices())],
+    "grad_fn": type(out.grad_fn).__name__, "out": out.tolist(),
+    "w_grad": w.grad.tolist(), "b_grad": b.grad.tolist(), "mixed": mixed,
+}))
+"""
+
+
+def test_linear_on_one_of_two_devices_folds_and_mixed_devices_raise(tmp_path):
+    """F.linear transposes inside its kernel on any one device; operands on two devices take
+    the ordinary path, which raises torch's error."""
+    facts = run_json(tmp_path, LINEAR_ON_SECOND_DEVICE, TWO_HOST_DEVICES)
+    x = np.arange(6.0).reshape(2, 3)
+    w = np.arange(12.0).reshape(4, 3) / 8
+    assert facts["folded"] == [True]
+    assert facts["devices"] == [1, 1]
+    assert facts["grad_fn"] == "AddmmBackward0"
+    assert facts["out"] == (x @ w.T + 1).tolist()
+    assert facts["w_grad"] == np.broadcast_to(x.sum(0), (4, 3)).tolist()
+    assert facts["b_grad"] == [2.0] * 4
+    kind, message = facts["mixed"]
+    assert kind == "RuntimeError"
+    assert message.startswith(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+    )
 
 
 # ----- in-process: the pieces behind the drop-in --------------------------------------------------

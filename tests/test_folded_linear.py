@@ -6,14 +6,7 @@ import pytest
 
 import torchlike as torch
 from torchlike._autograd.kernels import LazyPrimal
-from torchlike._device import several_devices
 from torchlike._ops import folded_linear
-
-# With several JAX devices (a GPU beside the CPU) F.linear takes the ordinary path, which checks
-# devices; tensors live on one of them.
-one_device_only = pytest.mark.xfail(
-    several_devices(), reason="several JAX devices: F.linear is not folded", strict=True
-)
 
 
 @pytest.fixture
@@ -36,7 +29,6 @@ def _step(x, w, b):
     return loss
 
 
-@one_device_only
 def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(transposes):
     w = torch.randn(5, 7, requires_grad=True)
     b = torch.randn(5, requires_grad=True)
@@ -52,7 +44,6 @@ def test_the_transposed_weight_is_never_computed_when_no_backward_reads_it(trans
     )
 
 
-@one_device_only
 def test_the_gradient_of_the_input_reads_it(transposes):
     w = torch.randn(5, 7, requires_grad=True)
     x = torch.randn(3, 7, requires_grad=True)
@@ -78,7 +69,6 @@ def test_no_grad_and_traced_calls(transposes):
     assert transposes == []
 
 
-@one_device_only
 def test_the_compiled_replay_transposes_inside_its_program(monkeypatch):
     """The whole-graph replay takes the weight itself and transposes it inside its program where
     it reads the value: no transposed copy is made before the program runs, and the gradients
@@ -113,7 +103,6 @@ def test_the_compiled_replay_transposes_inside_its_program(monkeypatch):
         np.testing.assert_array_equal(w_grad, runs[0][2])
 
 
-@one_device_only
 @pytest.mark.parametrize("shape", [(3, 7), (2, 3, 7)], ids=["matrix", "batched"])
 def test_without_a_bias_the_transposed_weight_is_computed_only_where_read(transposes, shape):
     """input.matmul(weight.t()): the matmul kernel reads the weight untransposed; the saved
@@ -147,7 +136,6 @@ def test_without_a_bias_a_vector_input_takes_the_ordinary_path(transposes):
     np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
-@one_device_only
 def test_a_compiled_fold_calls_its_executable_until_the_kernels_are_cleared(monkeypatch):
     """Once the folded kernel has compiled, F.linear calls the executable straight (no kernel
     cache lookup); clearing the forward kernels drops that call too, and values never change."""

@@ -446,6 +446,16 @@ def _raise_if_mixed_devices(arrays, torch_level: bool = False) -> None:
     """
     from .._device import torch_device_of
 
+    first = None
+    for array in arrays:  # the usual case first: every array on one device
+        if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
+            sharding = array.sharding
+            if first is None:
+                first = sharding
+            elif sharding != first:
+                break
+    else:
+        return
     devices, seen = [], []
     for array in arrays:
         if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):

@@ -10,10 +10,10 @@ AddmmBackward0 (or matmul's node, MmBackward0 for a matrix input), whose edge fo
 weight leads to the view's TBackward0 node. The product's node saves the view as a
 `LazyPrimal`, which a backward computes only where it reads it (for the gradient of `input`).
 
-Calls this does not cover take the ordinary path: tracers (torch.compile, torch.func), several
-devices, the profiler (which shows aten::t and aten::addmm or aten::matmul), a weight that is
-itself a view, a one-dimensional input without a bias, and operands whose shapes or dtypes make
-the product raise torch's error.
+Calls this does not cover take the ordinary path: tracers (torch.compile, torch.func), operands
+on different devices (which raise torch's error there), the profiler (which shows aten::t and
+aten::addmm or aten::matmul), a weight that is itself a view, a one-dimensional input without a
+bias, and operands whose shapes or dtypes make the product raise torch's error.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
             return None, None  # a tracer: the traced program folds the transpose itself
         arrays.append(value)
         key += (value.shape, value.dtype)
+    if several_devices() and any(a.sharding != arrays[0].sharding for a in arrays):
+        return None, None  # the ordinary path raises torch's error for mixed devices
     key = tuple(key)
     fold = _folds.get(key, False)
     if fold is False:
@@ -117,7 +119,6 @@ def _new_fold(row_name: str, arrays: list) -> _Fold | None:
     foldable = (
         x.ndim >= 2 and w.ndim == 2 and x.shape[-1] == w.shape[1]
         and all(a.dtype == w.dtype and a.size for a in arrays) and w.dtype.kind == "f"
-        and not several_devices()
     )  # fmt: skip
     if row_name == "addmm":
         b = arrays[0]
