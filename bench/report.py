@@ -27,6 +27,16 @@ def machine_facts(threads: int) -> dict:
     }
 
 
+def device_facts(device: str) -> str:
+    """Where the training steps ran, for the report's header."""
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    name = torch.cuda.get_device_name(0)
+    return f"{device} ({name}; float32 matrix products in TF32 in every implementation)"
+
+
 def load_after() -> dict:
     return {"load_end": os.getloadavg()[0]}
 
@@ -145,6 +155,8 @@ def markdown(command: str, machine: dict, settings, results, memory) -> str:
         "# torchlike benchmarks", "",
         f"Command: `{command}`", "",
         f"- {machine['date']}; {machine['cores']} cores ({machine['cpu']}); {machine['versions']}",
+        *([f"- training steps (W1-W3, W6) on {machine['device']}"]
+          if machine.get("device", "cpu") != "cpu" else []),
         f"- threads: {threads}"
         + ("; pinned: the main thread on one CPU, all others on the other" if machine.get(
             "pinned") else "")

@@ -1,10 +1,13 @@
 """Time torchlike eager against PyTorch eager, a hand-written jax.jit and torch.compile.
 
 Run: python bench/run.py [--quick] [--workloads W1,W4] [--threads 1] [--out PATH] [--profile]
-(or python -m bench ...). Every implementation of a workload is built, called once (the
-first-call time, compilation included, is reported separately), warmed up, then timed in
-round-robin blocks so machine noise hits all of them alike. A full run writes
+[--device cuda] (or python -m bench ...). Every implementation of a workload is built, called
+once (the first-call time, compilation included, is reported separately), warmed up, then timed
+in round-robin blocks so machine noise hits all of them alike. A full run writes
 bench/RESULTS.md; --quick or a --workloads subset prints the report unless --out is given.
+`--device cuda` runs the training steps (W1-W3, W6) on a GPU: torch and torchlike with their
+tensors on "cuda", the jax.jit steps with their arrays on JAX's GPU; it never writes
+bench/RESULTS.md by itself.
 """
 
 from __future__ import annotations
@@ -30,17 +33,19 @@ from bench.workloads._threads import (  # noqa: E402
 )
 
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
+ON_GPU = ("W1", "W2", "W3", "W6")  # the training steps: the others are about host overheads
 MAX_BLOCK_STEPS = 2000
 
 
 @dataclass
 class Settings:
-    """How long to measure: repetitions, seconds per timed block, warm-up calls."""
+    """How long to measure: repetitions, seconds per timed block, warm-up calls and seconds."""
 
     quick: bool
     reps: int
     block_seconds: float
     warmup: int
+    warmup_seconds: float
     memory_steps: int
     threads: int
     pin: bool = False
@@ -67,8 +72,8 @@ class CaseResult:
 
 def settings_for(args) -> Settings:
     if args.quick:
-        return Settings(True, args.reps or 5, 0.05, 1, 1000, args.threads, args.pin, args.nice)
-    return Settings(False, args.reps or 11, 0.2, 2, 10_000, args.threads, args.pin, args.nice)
+        return Settings(True, args.reps or 5, 0.05, 1, 0.3, 1000, args.threads, args.pin, args.nice)
+    return Settings(False, args.reps or 11, 0.2, 2, 0.5, 10_000, args.threads, args.pin, args.nice)
 
 
 def _prepare(case, impl: str, settings: Settings, result: CaseResult):
@@ -84,8 +89,12 @@ def _prepare(case, impl: str, settings: Settings, result: CaseResult):
     try:
         runner = case.factories[impl]()
         result.first_call[impl] = time_call(runner.step, runner.sync)
-        for _ in range(settings.warmup):  # torch.compile may recompile on its second call
-            time_call(runner.step, runner.sync)
+        # A few calls (torch.compile may recompile on its second call), for at least
+        # warmup_seconds: torchlike's first calls of a kernel run in numpy while it compiles on a
+        # worker thread (about 200 W1 steps), which the timed blocks should not see.
+        spent = [time_call(runner.step, runner.sync) for _ in range(settings.warmup)]
+        while sum(spent) < settings.warmup_seconds:
+            spent.append(time_call(runner.step, runner.sync))
         calibration = [time_call(runner.step, runner.sync)]
         while sum(calibration) < settings.block_seconds / 4 and len(calibration) < 100:
             calibration.append(time_call(runner.step, runner.sync))
@@ -160,6 +169,10 @@ def parse_args(argv):
         "--nice", type=int, default=0,
         help="every thread but the main one at this nice value (a diagnosis, as --pin)",
     )  # fmt: skip
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu",
+        help=f"where the training steps run; cuda runs {', '.join(ON_GPU)} on a GPU",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help="write the markdown report here")
     parser.add_argument("--profile", action="store_true", help="cProfile torchlike eager only")
     args = parser.parse_args(argv)
@@ -167,7 +180,32 @@ def parse_args(argv):
     unknown = [w for w in args.selected if w not in MODULES]
     if unknown:
         parser.error(f"unknown workloads {unknown}; choose from {', '.join(MODULES)}")
+    if args.device == "cuda":
+        if args.workloads == parser.get_default("workloads"):
+            args.selected = list(ON_GPU)
+        elif set(args.selected) - set(ON_GPU):
+            parser.error(f"--device cuda runs {', '.join(ON_GPU)} only")
     return args
+
+
+def _use_gpu() -> None:
+    """Run the training steps on the GPU, every implementation at JAX's default precision."""
+    import jax
+    import torch
+
+    from bench.workloads._common import set_device
+
+    if not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device")
+    try:
+        jax.devices("gpu")
+    except RuntimeError as error:
+        raise SystemExit(f"--device cuda: JAX has no GPU backend ({error})") from None
+    # XLA multiplies float32 matrices on the GPU in TF32 by default (torchlike reports
+    # torch.backends.cuda.matmul.allow_tf32 = True for that reason): torch does the same here.
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    set_device("cuda")
 
 
 def main(argv=None, command: str = "python bench/run.py") -> None:
@@ -177,6 +215,8 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
     # (W4 measures new processes with it empty and kept).
     os.environ.setdefault("TORCHLIKE_COMPILE_CACHE", "0")
     configure_torch(args.threads)
+    if args.device == "cuda":
+        _use_gpu()
     if args.profile:
         from bench.profiling import profile_workloads
 
@@ -186,6 +226,7 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
 
     settings = settings_for(args)
     machine = report.machine_facts(settings.threads)
+    machine["device"] = report.device_facts(args.device)
     machine["pinned"] = settings.pin
     machine["nice"] = settings.nice
     results = []
@@ -200,7 +241,7 @@ def main(argv=None, command: str = "python bench/run.py") -> None:
     text = report.markdown(full_command, machine, settings, results, memory)
     print(text)
     out = args.out
-    diagnosis = args.pin or args.nice
+    diagnosis = args.pin or args.nice or args.device != "cpu"
     if out is None and not settings.quick and not diagnosis and set(args.selected) == set(MODULES):
         out = DEFAULT_RESULTS
     if out is not None:

@@ -24,6 +24,24 @@ TORCH_COMPILE = "torch.compile"
 IMPLS = (TORCHLIKE, TORCHLIKE_COMPILE, TORCH, JAX_JIT, TORCH_COMPILE)
 
 
+# Where the training cases (W1-W3, W6) run: "cpu" (the default) or "cuda" (`run.py --device`).
+_DEVICE = {"name": "cpu"}
+
+
+def set_device(name: str) -> None:
+    """Run the training cases on `name` ("cpu" or "cuda") from now on."""
+    _DEVICE["name"] = name
+
+
+def device() -> str:
+    return _DEVICE["name"]
+
+
+def jax_device():
+    """The JAX device the hand-written steps place their arrays on (None: JAX's default)."""
+    return jax.devices("gpu")[0] if device() == "cuda" else None
+
+
 class Unavailable(Exception):
     """An implementation that cannot run this workload; the message says why."""
 
@@ -73,7 +91,11 @@ def libraries(impl: str):
 
 
 def sync_torch(handle) -> None:
-    """torch CPU ops are synchronous; nothing to wait for."""
+    """torch CPU ops are synchronous; CUDA ones are waited for."""
+    if device() == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
 
 
 def sync_torchlike(tensors) -> None:

@@ -21,6 +21,8 @@ from ._common import (
     TORCHLIKE_COMPILE,
     Runner,
     Unavailable,
+    device,
+    jax_device,
     libraries,
     load_weights,
     sync_jax,
@@ -64,8 +66,9 @@ def torch_api_runner(impl: str, spec: TrainSpec) -> Runner:
         raise Unavailable("n/a (no torchlike.compile yet)")
     model = spec.build_model(lib)
     load_weights(lib, model, spec.weights)
-    inputs = lib.from_numpy(spec.inputs.copy())
-    target = lib.from_numpy(spec.target.copy())
+    model.to(device())
+    inputs = lib.from_numpy(spec.inputs.copy()).to(device())
+    target = lib.from_numpy(spec.target.copy()).to(device())
     optimizer = _optimizer(lib, spec, model.parameters())
     params = list(model.parameters())
 
@@ -147,8 +150,9 @@ def jax_runner(spec: TrainSpec) -> Runner:
         params, opt_state = update(params, opt_state, grads, step)
         return params, opt_state, loss
 
-    inputs, target = jnp.asarray(spec.inputs), jnp.asarray(spec.target)
-    initial_params = {n: jnp.asarray(w) for n, w in spec.weights.items()}
+    place = jax_device()
+    inputs, target = jax.device_put(spec.inputs, place), jax.device_put(spec.target, place)
+    initial_params = {n: jax.device_put(w, place) for n, w in spec.weights.items()}
     state = {"params": initial_params, "opt": _jax_state(spec, initial_params), "step": 0}
 
     def step():
