@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _grad_mode
+from .._device import several_devices
 from .._tensor import Tensor, from_array
 from .engine import accumulate_into, node_vjp, run_backward
 from .graph import AccumulateGrad, GradientEdge, edge_of, grad_fn_of
@@ -26,13 +27,16 @@ _ONES: dict = {}  # (shape, dtype) -> a concrete ones array, shared (JAX arrays 
 
 def _ones(root):
     """The implicit gradient of a scalar root: inside a trace made there, else numpy's ones
-    put on the device (no XLA program to compile on a script's first backward), kept."""
+    put on the device (no XLA program to compile on a script's first backward), kept. With
+    several devices they go where the root is (on a GPU, a backward would otherwise copy them
+    there every time)."""
     if isinstance(root, jax.core.Tracer):
         return jnp.ones(root.shape, root.dtype)
-    key = (root.shape, root.dtype)
+    place = root.sharding if several_devices() else None
+    key = (root.shape, root.dtype, place)
     ones = _ONES.get(key)
-    if ones is None:  # uncommitted, on the default device, as jnp.ones would make it
-        ones = jax.device_put(np.ones(root.shape, root.dtype))
+    if ones is None:  # with one device uncommitted, on the default device, as jnp.ones makes it
+        ones = jax.device_put(np.ones(root.shape, root.dtype), place)
         if len(_ONES) < 64:
             _ONES[key] = ones
     return ones
