@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import torchlike as torch
+from torchlike._device import several_devices
 from torchlike._ops import creation
 
 
@@ -15,6 +16,9 @@ def fresh_cache(monkeypatch):
     monkeypatch.setattr(creation, "_filled_arrays", {})
 
 
+@pytest.mark.xfail(
+    several_devices(), reason="with several devices every fill makes its own array", strict=True
+)
 def test_tensors_from_one_shared_array_are_written_independently():
     a, b, c, d = (torch.zeros(2, 3) for _ in range(4))
     assert a._value is b._value  # one device array behind them
