@@ -51,39 +51,6 @@ def test_fused_equals_per_tensor_bit_for_bit(name):
         assert not np.array_equal(a.detach().numpy(), start.detach().numpy())  # it moved
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_numbers_in_one_array_step_bit_for_bit_as_passed_one_by_one(name, monkeypatch):
-    """On an accelerator a step passes its numbers in one array (`_stepper._pack`); forced on
-    here, the parameters and states after seven steps equal those of the usual CPU call."""
-    packed, plain = _params(), _params()
-    packed_opt = getattr(optim, name)(packed, **OPTIMIZERS[name])
-    plain_opt = getattr(optim, name)(plain, **OPTIMIZERS[name])
-    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
-    calls = []
-    real_pack = _stepper._pack
-
-    def counted(shared):
-        calls.append(len(shared))
-        return real_pack(shared)
-
-    for _ in range(7):
-        _set_grads(packed, rng_a)
-        _set_grads(plain, rng_b)
-        with monkeypatch.context() as patch:
-            patch.setattr(_stepper, "several_devices", lambda: True)
-            patch.setattr(_stepper, "_off_host", lambda value: True)
-            patch.setattr(_stepper, "_pack", counted)
-            packed_opt.step()
-        plain_opt.step()
-    assert calls == [1] * 7
-    for a, b in zip(packed, plain):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
-    for a, b in zip(packed, plain):
-        for key, value in packed_opt.state[a].items():
-            other = plain_opt.state[b][key]
-            np.testing.assert_array_equal(value.detach().numpy(), other.detach().numpy())
-
-
 def test_step_writes_in_place_and_keeps_views_and_state_objects():
     params = _params()
     view = params[0][1]  # a view into the first parameter
@@ -262,42 +229,3 @@ def test_step_inside_torch_compile_matches_eager(name):
     assert traced_opt.state[traced.weight]["step"].item() == 7.0
     counters = diagnostics.counters
     assert counters["eager_calls"] == 0 and counters["cache_hits"] >= 5, counters
-
-
-def test_numbers_passed_in_one_array_trace_as_the_numbers_themselves():
-    """A step's numbers go to its program as one float64 array per distinct set; inside, each
-    entry must be the weakly typed scalar the Python number would have traced as (weak types
-    decide how it combines with float32 and half arrays), with the same value, sign of zero
-    included."""
-    import jax
-
-    shared = [((0.1, 3, -0.0, 1e-8), {"step": 2.0}), ((0.5, -7, 0.0, 2.5), {"step": 1.0})]
-    packed, layout = _stepper._pack(shared)
-    assert layout is not None and len(packed) == 2
-
-    def described(tree):
-        leaves = jax.tree_util.tree_leaves(tree)
-        return [(leaf.aval.dtype, leaf.aval.weak_type) for leaf in leaves], leaves
-
-    seen = {}
-
-    def direct(numbers):
-        seen["direct"] = described(numbers)[0]
-        return jax.tree_util.tree_leaves(numbers)
-
-    def unpacked(arrays):
-        result = _stepper._unpack(arrays, layout)
-        seen["unpacked"] = described(result)[0]
-        return jax.tree_util.tree_leaves(result)
-
-    expected = jax.jit(direct)(shared)
-    got = jax.jit(unpacked)(packed)
-    assert seen["unpacked"] == seen["direct"]
-    assert [np.asarray(g).tobytes() for g in got] == [np.asarray(e).tobytes() for e in expected]
-
-
-def test_numbers_that_an_array_cannot_carry_are_passed_as_they_are():
-    shared = [((True, 0.1), {"step": 1.0})]
-    assert _stepper._pack(shared) == (shared, None)
-    big = [((2**60, 0.1), {"step": 1.0})]
-    assert _stepper._pack(big) == (big, None)

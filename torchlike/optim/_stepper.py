@@ -24,7 +24,6 @@ import math
 
 import jax
 import numpy as np
-from jax._src.lax.lax import _convert_element_type  # the only way to make a value weakly typed
 
 from .. import _dtype as dt
 from .. import _grad_mode
@@ -71,74 +70,20 @@ def _compiled(update, flags):
         new_scalars = [shared[j][1] for j in slots]
         return step_all(params, grads, states, coefficients, old_scalars, new_scalars)
 
-    def step_packed(slots, layout, params, grads, states, old_scalars, packed):
-        return step_shared(slots, params, grads, states, old_scalars, _unpack(packed, layout))
-
-    options = {"static_argnums": (0, 1), "compiler_options": STRICT_ROUNDING}
-    compiled = jax.jit(step_packed, **options)
+    compiled = jax.jit(step_shared, static_argnums=0, compiler_options=STRICT_ROUNDING)
 
     def run(params, grads, states, old_scalars, shared, slots):
         """The group's update; `shared` holds each distinct (coefficients, new scalars) pair
         once, `slots` says which pair each parameter takes."""
-        args = (params, grads, states, old_scalars)
+        args = (params, grads, states, old_scalars, shared)
         if any_tracer(params) or any_tracer(grads):
             # inlined into the enclosing trace (torch.compile); other traced values (the state
             # of a step traced elsewhere) would only make the jitted call a nested one
-            return step_shared(slots, *args, shared)
-        if several_devices() and _off_host(params[0]):
-            packed, layout = _pack(shared)
-            return compiled(slots, layout, *args, packed)
-        return compiled(slots, None, *args, shared)
+            return step_shared(slots, *args)
+        return compiled(slots, *args)
 
     run.compiled = compiled
     return run
-
-
-_NUMBER_KINDS = {float: np.dtype(np.float64), int: np.dtype(np.int64)}
-_EXACT_INT = 2**53  # larger ints would not survive a float64 array
-
-
-def _pack(shared: list) -> tuple:
-    """Each (coefficients, new scalars) pair as one float64 array, and what each entry was.
-
-    Passed as Python numbers to a program on an accelerator, every number becomes a transfer of
-    its own when the program is called (Adam passes nine). One array per pair is one transfer;
-    the program turns its entries back into the weakly typed values the numbers would have
-    traced as. A pair holding anything but plain floats and ints (a traced value) keeps the
-    numbers: the layout is then None."""
-    packed, layout = [], []
-    for coefficients, scalars in shared:
-        values = (*coefficients, *scalars.values())
-        kinds = tuple(_NUMBER_KINDS.get(value.__class__) for value in values)
-        for kind, value in zip(kinds, values):
-            if kind is None or kind == np.int64 and abs(value) > _EXACT_INT:
-                return shared, None
-        packed.append(np.array(values, np.float64))
-        layout.append((len(coefficients), tuple(scalars), kinds))
-    return packed, tuple(layout)
-
-
-def _off_host(value) -> bool:
-    """Whether `value` lives on an accelerator, where each Python number a call passes is a
-    transfer of its own. (On the CPU the numbers cost nothing to pass, and XLA's CPU code for
-    Adam ran about 10% slower reading them from an array.)"""
-    return next(iter(value.devices())).platform != "cpu"
-
-
-def _unpack(packed, layout) -> list:
-    """`_pack` undone inside the program: the (coefficients, new scalars) pairs."""
-    if layout is None:
-        return packed
-    shared = []
-    for vector, (count, keys, kinds) in zip(packed, layout):
-        values = [_weak(vector[i], kind) for i, kind in enumerate(kinds)]
-        shared.append((tuple(values[:count]), dict(zip(keys, values[count:]))))
-    return shared
-
-
-def _weak(value, dtype):
-    """A traced entry as the weakly typed scalar a Python number of its kind traces as."""
-    return _convert_element_type(value, dtype, weak_type=True)
 
 
 class FusedOptimizer(Optimizer):
