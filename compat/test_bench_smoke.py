@@ -83,3 +83,23 @@ def test_w4_reports_first_iterations_in_new_processes():
         times = value.split(", ")
         assert len(times) == 3 and all(t.endswith(" ms") for t in times), value
         assert all(float(t[:-3]) > 0 for t in times), value
+
+
+def test_device_cuda_runs_the_training_steps_only():
+    from bench import run
+
+    assert run.parse_args(["--device", "cuda"]).selected == list(run.ON_GPU)
+    assert run.parse_args(["--device", "cuda", "--workloads", "W2"]).selected == ["W2"]
+    assert run.parse_args([]).selected == list(run.MODULES)
+    with pytest.raises(SystemExit):
+        run.parse_args(["--device", "cuda", "--workloads", "W1,W4"])
+
+
+def test_the_training_steps_stay_on_the_cpu_by_default():
+    from bench.workloads import _common
+
+    assert _common.device() == "cpu" and _common.jax_device() is None
+    runner = CASES["W1"].factories[JAX_JIT]()
+    loss, params = runner.step()
+    devices = {d.platform for p in params.values() for d in p.devices()}
+    assert devices == {"cpu"}
