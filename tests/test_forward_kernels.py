@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import torchlike
-from tests.test_interpreter import cpu_backend_only
 from torchlike import _tiers
 from torchlike._ops import forward
 
@@ -51,7 +50,6 @@ def test_compiled_calls_give_the_eager_bits(fresh_kernels, name):
     assert fresh_kernels["forward_compiles"] >= 1
 
 
-@cpu_backend_only
 def test_a_call_is_interpreted_until_its_budget_is_spent_then_compiles(fresh_kernels):
     _tiers.set_budget_ms(60_000)
     x = torchlike.ones(3, 2)

@@ -16,12 +16,6 @@ from torchlike._ops import forward
 
 STEPS = 300  # 600 op nodes: past the whole-graph limit, so backward runs in chunks
 
-cpu_backend_only = pytest.mark.xfail(
-    not _tiers._usable(),
-    reason="kernels are interpreted only on the CPU backend with one device: here they compile",
-    strict=True,
-)
-
 
 @pytest.fixture(autouse=True)
 def fresh_kernels(monkeypatch):
@@ -78,7 +72,6 @@ def _assert_bitwise(got, want):
         np.testing.assert_array_equal(g.view(f"u{g.itemsize}"), w.view(f"u{w.itemsize}"))
 
 
-@cpu_backend_only
 def test_first_backward_runs_in_numpy_compiles_nothing_and_keeps_the_compiled_bits():
     x0, y0 = _leaves(0)
     _tiers.set_budget_ms(0)  # on the per-node path, every kernel would compile at once
@@ -94,7 +87,6 @@ def test_first_backward_runs_in_numpy_compiles_nothing_and_keeps_the_compiled_bi
     _assert_bitwise(got, _compiled_per_node(x0, y0))
 
 
-@cpu_backend_only
 def test_chunks_mixing_compiled_and_interpreted_kernels_keep_the_bits():
     x0, y0 = _leaves(1)
     first = _grads(x0, y0)  # traces every kernel's program
@@ -154,7 +146,6 @@ print(sorted(set(events)), float(x.grad.sum()))
 """
 
 
-@cpu_backend_only
 def test_a_first_large_backward_lowers_and_compiles_nothing():
     """In a new process whose kernels are all still interpreted, backward() of a 600-node graph
     builds no XLA program: not for the root's implicit gradient, the sum's VJP, the chunks or

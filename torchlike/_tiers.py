@@ -10,11 +10,12 @@ compiles inline instead. A kernel that cannot be interpreted compiles on its fir
 eagerly once first when made `eager_first`. Backward segments (`_autograd/segments.py`) use the
 same worker.
 
-Interpretation runs only where it can give the compiled bits: on the CPU backend with one
-device, for concrete arrays, and never for a run that meets a subnormal float (see
-`_interpreter`). `TORCHLIKE_INTERPRET=0` (or `set_mode("off")`) compiles every kernel as
-before; `TORCHLIKE_INTERPRET=verify` also runs the compiled kernel and raises on any bit
-difference, which the test suite can run under.
+Interpretation runs only where it can give the compiled bits: for concrete arrays on the CPU
+(with several devices, a GPU beside the CPU, only for arrays on the host's first device, and the
+kernel then compiles inline once it outgrows the interpreter), and never for a run that meets a
+subnormal float (see `_interpreter`). `TORCHLIKE_INTERPRET=0` (or `set_mode("off")`) compiles
+every kernel as before; `TORCHLIKE_INTERPRET=verify` also runs the compiled kernel and raises on
+any bit difference, which the test suite can run under.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _settings = {
     "mode": os.environ.get("TORCHLIKE_INTERPRET", "1").lower(),
     "budget": float(os.environ.get("TORCHLIKE_INTERPRET_MS", "5")) / 1e3,
     "background": os.environ.get("TORCHLIKE_BACKGROUND_COMPILE", "1") not in ("", "0"),
-    "usable": None,  # whether this process's backend and devices allow interpreting (lazy)
+    "usable": None,  # whether this process has a CPU backend to interpret for (lazy)
+    "host": None,  # with several devices, the sharding an interpreted call's arrays must have
 }
 if _settings["mode"] in ("", "0", "false"):
     _settings["mode"] = "off"
@@ -69,12 +71,30 @@ def background() -> bool:
 
 
 def _usable() -> bool:
+    """Whether this process has the CPU backend the interpreter reproduces. With several devices
+    (a GPU beside the CPU) only calls whose arrays all sit on the host's first device are
+    interpreted (`_settings["host"]`, checked in `_fits`)."""
     usable = _settings["usable"]
     if usable is None:
         from ._device import several_devices
 
-        usable = _settings["usable"] = jax.default_backend() == "cpu" and not several_devices()
+        try:
+            host = jax.devices("cpu")[0]
+        except RuntimeError:
+            usable = False
+        else:
+            usable = True
+            if several_devices():
+                _settings["host"] = jax.sharding.SingleDeviceSharding(host)
+        _settings["usable"] = usable
     return usable
+
+
+def host_sharding():
+    """With several devices, the sharding an interpreted call's arrays must have (the host's
+    first device, where its results go); None with one device."""
+    _usable()
+    return _settings["host"]
 
 
 class TieredKernel:
@@ -184,11 +204,18 @@ class TieredKernel:
         for leaf, (shape, dtype) in zip(leaves, avals):
             if isinstance(leaf, jax.core.Tracer) or leaf.shape != shape or leaf.dtype != dtype:
                 return False
+        host = _settings["host"]
+        if host is not None:  # several devices: the interpreter's results go to the host's
+            for leaf in leaves:
+                if isinstance(leaf, jax.Array) and leaf.sharding != host:
+                    return False
         return True
 
     def _outgrown(self, args) -> None:
         self._chosen(args)
-        if background():
+        # With several devices the kernel compiles inline, as jax.jit, which runs on whichever
+        # device its arguments are on: an executable compiled ahead for the host would not.
+        if background() and _settings["host"] is None:
             self.pending = True
             try:
                 lowered = self.jitted.lower(*args)
@@ -238,7 +265,7 @@ class Executable:
     def __call__(self, *args):
         try:
             return self.executable(*args)
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: arguments on another device
             return self.jitted(*args)
 
 

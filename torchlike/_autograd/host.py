@@ -21,7 +21,7 @@ import contextlib
 import jax
 import numpy as np
 
-from .. import _interpreter
+from .. import _interpreter, _tiers
 from .kernels import add, entry_of, stats, zeros
 
 stats.update(host_chunks=0)
@@ -139,6 +139,10 @@ class _Values:
         known = self.host.get(id(value))
         if known is not None:
             return known[1]
+        on_host = _tiers.host_sharding()
+        if on_host is not None and value.sharding != on_host:
+            self.host[id(value)] = (value, None)  # on another device: it stays in JAX
+            return None
         host = np.asarray(value)
         if host.dtype in _FLOATS and _interpreter.has_subnormal(host):
             host = None
