@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU check in one command, for a machine with an NVIDIA GPU and CUDA-enabled JAX already
 # installed (no network needed): install torchlike in place, train the tutorial's model on the
-# GPU, run the device-sensitive tests, and print a summary. Each step has its own time limit so
-# the whole run stays under 8 minutes. Exit status: 0 when every step passed.
+# GPU, run the device-sensitive tests and the interpreter's (beside the GPU), and print a
+# summary. Each step has its own time limit so the whole run stays under 10 minutes. Exit
+# status: 0 when every step passed.
 #
 #   bash bench/gpu_check.sh            # PYTHON=/path/to/python to pick the interpreter
 set -uo pipefail
@@ -65,6 +66,12 @@ else
 fi
 step "pytest -k 'device or cuda or gpu'" 150 \
     "$PYTHON" -m pytest -o addopts= -n auto -rxX -p no:cacheprovider -p no:benchmark "${TEST_FILES[@]}" -k "device or cuda or gpu"
+
+# First calls of CPU tensors are interpreted in numpy beside the GPU, GPU arrays compile.
+step "pytest interpreter beside the GPU" 120 \
+    "$PYTHON" -m pytest -o addopts= -n auto -rxX -p no:cacheprovider -p no:benchmark \
+    tests/test_interpreter.py tests/test_host_chunks.py tests/test_forward_kernels.py \
+    tests/test_several_devices.py
 
 echo
 echo "=== summary ($SECONDS s in all)"
