@@ -39,13 +39,15 @@ a = np.arange(1.0, 7.0, dtype=np.float32).reshape(2, 3)
 first = torch.from_numpy(a)
 second = torch.from_numpy(a).to("cpu:1")
 runs = _tiers.stats["interpreted_runs"]
-on_first = [(first / 3.0 + first).numpy() for _ in range(4)][-1]
+on_first = [(first * 3.0 + first).numpy() for _ in range(4)][-1]
 interpreted = _tiers.stats["interpreted_runs"] - runs
-on_second = [(second / 3.0 + second) for _ in range(4)][-1]
+on_second = [(second * 3.0 + second) for _ in range(4)][-1]
 print(json.dumps({
     "interpreted_first": interpreted,
     "interpreted_second": _tiers.stats["interpreted_runs"] - runs - interpreted,
     "same_bits": on_first.tobytes() == on_second.numpy().tobytes(),
+    # float32 arithmetic as torch does it for a float32 tensor and a Python scalar
+    "as_float32": on_first.tobytes() == (a * np.float32(3.0) + a).tobytes(),
     "second_device": [d.id for d in on_second._value.devices()],
 }))
 """
@@ -56,6 +58,7 @@ def test_first_calls_on_the_host_are_interpreted_and_on_another_device_compiled(
     assert facts["interpreted_first"] >= 4  # two ops a call, after the eager first call
     assert facts["interpreted_second"] == 0
     assert facts["same_bits"] is True
+    assert facts["as_float32"] is True
     assert facts["second_device"] == [1]
 
 

@@ -136,6 +136,20 @@ def several_devices() -> bool:
     return len(_devices_of("cpu")) + len(_devices_of("gpu")) + len(_devices_of("tpu")) > 1
 
 
+def on_one_device(arrays) -> bool:
+    """Whether the concrete JAX arrays among `arrays` all have one sharding (one device): the
+    usual call, settled with one comparison per array."""
+    first = None
+    for array in arrays:
+        if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
+            sharding = array.sharding
+            if first is None:
+                first = sharding
+            elif sharding != first:
+                return False
+    return True
+
+
 def onto_device_of(array, like):
     """`array` on `like`'s device (cross-device copies); tracers and same-device arrays pass."""
     if isinstance(array, jax.core.Tracer) or isinstance(like, jax.core.Tracer):

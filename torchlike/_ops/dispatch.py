@@ -444,17 +444,9 @@ def _raise_if_mixed_devices(arrays, torch_level: bool = False) -> None:
     torch_level: compare torch devices (every host device is "cpu", and a 0-d CPU tensor may
     join tensors on any device, as in torch); otherwise compare JAX devices exactly.
     """
-    from .._device import torch_device_of
+    from .._device import on_one_device, torch_device_of
 
-    first = None
-    for array in arrays:  # the usual case first: every array on one device
-        if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
-            sharding = array.sharding
-            if first is None:
-                first = sharding
-            elif sharding != first:
-                break
-    else:
+    if on_one_device(arrays):  # the usual case
         return
     devices, seen = [], []
     for array in arrays:

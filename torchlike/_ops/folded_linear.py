@@ -23,7 +23,7 @@ from .. import _profiler_state as profiler
 from .._autograd import graph
 from .._autograd.kernels import LazyPrimal
 from .._autograd.views import mark_views
-from .._device import several_devices
+from .._device import on_one_device, several_devices
 from .._storage import ViewChain
 from .._tensor import Tensor, from_array, make_view
 from . import forward
@@ -102,7 +102,7 @@ def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
             return None, None  # a tracer: the traced program folds the transpose itself
         arrays.append(value)
         key += (value.shape, value.dtype)
-    if several_devices() and any(a.sharding != arrays[0].sharding for a in arrays):
+    if several_devices() and not on_one_device(arrays):
         return None, None  # the ordinary path raises torch's error for mixed devices
     key = tuple(key)
     fold = _folds.get(key, False)
