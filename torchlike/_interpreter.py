@@ -265,6 +265,9 @@ _RULES = {
     "copy": lambda p, x: np.array(x),
     "copy_p": lambda p, x: np.array(x),
     "split": _split,
+    # an identity the compiler cannot see through (a divisor broadcast behind one reaches the
+    # division as a whole array, see pointwise._divide): a register of its own, no broadcast
+    "optimization_barrier": lambda p, *xs: xs[0] if len(xs) == 1 else list(xs),
     "reduce_or": _reduce(np.bitwise_or),
     "reduce_and": _reduce(np.bitwise_and),
 }

@@ -21,6 +21,19 @@ def _default_float(x):
     return x.astype(dt.get_default_dtype()._np) if not jnp.issubdtype(x.dtype, jnp.inexact) else x
 
 
+def _divide(input, other):
+    """input / other dividing every element, as torch does. XLA's simplifier turns a division by
+    a constant, a scalar or a broadcast value into a multiplication by its reciprocal, which
+    rounds differently (5 / 3 in float32 comes out one ulp high); a divisor broadcast to the
+    result's shape behind an optimization barrier reaches the division as a whole array."""
+    input, other = _default_float(input), _default_float(other)
+    shape = jnp.broadcast_shapes(jnp.shape(input), jnp.shape(other))
+    dtype = jnp.result_type(input, other)
+    if jnp.shape(other) != shape and jnp.issubdtype(dtype, jnp.floating):
+        other = jax.lax.optimization_barrier(jnp.broadcast_to(other.astype(dtype), shape))
+    return input / other
+
+
 def _scaled(other, alpha):
     return other if alpha == 1 else other * jnp.asarray(alpha, other.dtype)
 
@@ -157,11 +170,11 @@ def _div_name(args, kwargs):
 @_broadcasting
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
-        return _default_float(input) / _default_float(other)
+        return _divide(input, other)
     if rounding_mode == "trunc":
         if jnp.issubdtype(input.dtype, jnp.integer):
             return jax.lax.div(input, other)
-        return jnp.trunc(input / other)
+        return jnp.trunc(_divide(input, other))
     if rounding_mode == "floor":
         return jnp.floor_divide(input, other)
     raise RuntimeError(
@@ -173,14 +186,14 @@ def div(input, other, *, rounding_mode=None):
 @op(grad_fn="DivBackward0", **_BINARY)
 @_broadcasting
 def true_divide(input, other):
-    return _default_float(input) / _default_float(other)
+    return _divide(input, other)
 
 
 @op(grad_fn="DivBackward1", promote=PROMOTE_BINARY, function=False, method=False,
     aten="aten::div")  # fmt: skip
 def div_scalar(input, other):
     """aten::div.Scalar, the overload torch's own composites (cross_entropy's mean) call."""
-    return _default_float(input) / jnp.asarray(other, _default_float(input).dtype)
+    return _divide(input, jnp.asarray(other, _default_float(input).dtype))
 
 
 def _integral(value) -> str | None:
