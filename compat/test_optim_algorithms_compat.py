@@ -164,6 +164,32 @@ def test_lr_changed_between_steps_is_used_like_torch():
         _compare(our_param, their_param, exact=False)
 
 
+# Optimizers whose first steps take no square root, on parameters large enough for XLA's
+# vectorised loops, where LLVM would fuse a rounded product into the following add.
+LARGE_EXACT = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.2, "weight_decay": 0.05}),
+    ("RAdam", {"weight_decay": 0.1}),
+    ("RAdam", {"decoupled_weight_decay": True, "weight_decay": 0.1}),
+    ("Adamax", {"weight_decay": 0.1}),
+]
+
+
+@pytest.mark.parametrize("case", LARGE_EXACT, ids=_case_id)
+def test_large_parameters_match_torch_bit_for_bit(case):
+    name, options = case
+    rng = np.random.default_rng(11)
+    start = rng.standard_normal((300, 257)).astype(np.float32)
+    ours, theirs = tl.nn.Parameter(tl.tensor(start)), torch.nn.Parameter(torch.tensor(start))
+    our_opt = getattr(tl.optim, name)([ours], **options)
+    their_opt = getattr(torch.optim, name)([theirs], **options)
+    for _ in range(4):  # RAdam rectifies (takes a square root) only from its sixth step
+        grad = rng.standard_normal(start.shape).astype(np.float32)
+        ours.grad, theirs.grad = tl.tensor(grad), torch.tensor(grad)
+        our_opt.step()
+        their_opt.step()
+        _compare(ours, theirs, exact=True)
+
+
 def _error_of(fn, ns):
     try:
         fn(ns)

@@ -6,7 +6,8 @@ kernel's math dtype, as torch does. The arithmetic runs in float64 and is rounde
 precision exactly where torch's kernel rounds (once after a fused multiply-add, where torch's
 vectorised kernel uses one). The rounding is explicit (`reduce_precision`) because the CPU
 compiler otherwise contracts a multiply and a later add into one fused multiply-add, even across
-a float32 -> float64 conversion, which would make results depend on how XLA fuses the step.
+a float32 -> float64 conversion, which would make results depend on how XLA fuses the step; a
+float32 tensor times a float32 value is a float32 multiply kept out of later adds (`_kept`).
 Float64 tensors get plain float64 arithmetic. Each helper is its own cached `jax.jit` kernel, so
 the per-tensor path (`foreach=False`) costs one dispatch per torch kernel and gives the same bits
 as the whole-group program.
@@ -65,6 +66,17 @@ def _round(value, dtype):
     return _round_product(value, dtype)
 
 
+def _kept(product, x):
+    """A float32 product of float32 operands, kept rounded to float32.
+
+    A float32 multiply rounds exactly as `_round_product` of the float64 product (which is
+    exact) but costs a fraction of reduce_precision's bit operations. The select stops LLVM from
+    fusing the multiply into a later add (a product that feeds only a select is no
+    multiply-add operand); it changes no value, as a NaN `x` makes the product NaN anyway.
+    """
+    return jnp.where(jnp.isnan(x), x, product)
+
+
 def _round_product(value, dtype):
     """`_round` for a product of two float32 values, with `reduce_precision`: LLVM narrows such
     a rounded product to a float32 multiply and then fuses it into a later add (one rounding
@@ -93,12 +105,16 @@ def scalar(value, dtype):
 @_kernel
 def mul(x, value):
     """torch `x.mul(python_scalar)`."""
+    if x.dtype == jnp.float32:
+        return _kept(x * jnp.asarray(value, jnp.float64).astype(x.dtype), x)
     return _finish(_widen(x) * scalar(value, x.dtype), x.dtype, _round_product)
 
 
 @_kernel
 def mul_tensor(x, y):
     """torch `x * y`."""
+    if x.dtype == jnp.float32 and y.dtype == jnp.float32:
+        return _kept(x * y, x)
     return _finish(_widen(x) * _widen(y), x.dtype, _round_product)
 
 
