@@ -173,9 +173,11 @@ def lerp(start, end, weight):
     w = scalar(weight, start.dtype)
     s, e = _widen(start), _widen(end)
     diff = _round(e - s, math)
-    low = w * diff + s  # |w| < 0.5: fma(w, end - start, start)
-    high = _round(w - 1, math) * diff + e  # else: fma(w - 1, end - start, end)
-    return _finish(jnp.where(jnp.abs(w) < 0.5, low, high), start.dtype)
+    # |w| < 0.5: fma(w, end - start, start); else fma(w - 1, end - start, end). The scalar
+    # picks the coefficient and the base first, so each element computes one multiply-add.
+    small = jnp.abs(w) < 0.5
+    coefficient = jnp.where(small, w, _round(w - 1, math))
+    return _finish(coefficient * diff + jnp.where(small, s, e), start.dtype)
 
 
 def maximum(a, b):
