@@ -191,7 +191,9 @@ def test_new_shape_recompiles_and_logs_which_part_changed(capsys):
         compiled(data(16, 20))
         compiled(data(16, 20, seed=4))
         out = compiled(data(8, 20))
-    np.testing.assert_allclose(out.numpy(), model(data(8, 20)).detach().numpy(), rtol=1e-6)
+    # the compiled program sums the matmul in its own order: float32 rounding apart
+    expected = model(data(8, 20)).detach().numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
     lines = [line for line in capsys.readouterr().err.splitlines() if "compiling" in line]
     assert len(lines) == 2
     assert lines[0].endswith(": first call")
