@@ -11,15 +11,32 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._deferred import Deferred
+
 
 class Storage:
-    """The one array that a base tensor and all its views share, and its version counter."""
+    """The one array that a base tensor and all its views share, and its version counter.
 
-    __slots__ = ("array", "version", "__weakref__")
+    The array may be a `_deferred.Deferred` (a small op's result not computed yet); reading
+    `array` computes every deferred op first, so only the dispatch fast path sees one (`_array`).
+    """
+
+    __slots__ = ("_array", "version", "__weakref__")
 
     def __init__(self, array):
-        self.array = array
+        self._array = array
         self.version = 0
+
+    @property
+    def array(self):
+        array = self._array
+        if array.__class__ is Deferred:
+            array = self._array = array.result()
+        return array
+
+    @array.setter
+    def array(self, value) -> None:
+        self._array = value
 
     @property
     def root(self) -> Storage:

@@ -44,6 +44,8 @@ if _settings["mode"] in ("", "0", "false"):
 elif _settings["mode"] not in _MODES:
     _settings["mode"] = "on"
 stats = {"interpreted_runs": 0, "interpreter_fallbacks": 0}
+# XLA's options for programs that must round exactly as their ops compiled one by one.
+UNFUSED = {"xla_disable_hlo_passes": "fusion"}
 _NONE = object()  # no Program: the kernel cannot be interpreted
 
 

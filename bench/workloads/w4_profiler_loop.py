@@ -44,13 +44,19 @@ def _data():
 
 
 def _backward_compiles() -> int | None:
-    """torchlike's count of backward compilations (per-node kernels and graph segments)."""
+    """torchlike's count of compilations the loop can cause: backward kernels and graph
+    segments, and chunks of deferred forward ops."""
     from torchlike._autograd import engine
 
     stats = getattr(engine, "stats", None)
     if stats is None:
         return None
-    return stats.get("kernel_compiles", 0) + stats.get("segment_compiles", 0)
+    try:
+        from torchlike._deferred import stats as deferred
+    except ImportError:
+        deferred = {}
+    return (stats.get("kernel_compiles", 0) + stats.get("segment_compiles", 0)
+            + deferred.get("chunk_compiles", 0))  # fmt: skip
 
 
 def torch_api_runner(impl: str, n_ops: int) -> Runner:
@@ -88,10 +94,10 @@ def torch_api_runner(impl: str, n_ops: int) -> Runner:
         if counts["start"] is None:
             return _fresh_process_facts(impl, n_ops)
         return {
-            "backward compiles (kernels, segments), first iteration": (
+            "compiles (backward kernels, segments, forward chunks), first iteration": (
                 counts["after_first"] - counts["start"]
             ),
-            "backward compiles (kernels, segments), all later iterations": (
+            "compiles (backward kernels, segments, forward chunks), all later iterations": (
                 _backward_compiles() - counts["after_first"]
             ),
             **_fresh_process_facts(impl, n_ops),

@@ -15,7 +15,7 @@ import heapq
 import jax
 import jax.numpy as jnp
 
-from .. import _grad_mode
+from .. import _deferred, _grad_mode
 from .._tensor import from_array
 from . import compiled, kernels, saved, segments
 from .graph import AccumulateGrad, OpNode
@@ -116,6 +116,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None, accumulate=Tru
     capture: edges whose incoming gradient is returned (autograd.grad, backward(inputs=)).
     accumulate: whether leaves' .grad and retained non-leaf .grad are filled.
     """
+    _deferred.flush()  # nodes' primals may be pending results (their lists are updated)
     deps, nodes = _collect([edge for edge, _ in roots])
     buffers: dict = {}
     for (node, nr), grad in roots:

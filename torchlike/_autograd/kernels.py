@@ -14,7 +14,7 @@ from collections import OrderedDict
 import jax
 import jax.numpy as jnp
 
-from .._tiers import TieredKernel
+from .._tiers import UNFUSED, TieredKernel
 from . import saved
 from .graph import OpNode
 
@@ -22,7 +22,7 @@ _KERNEL_LIMIT = 4096
 stats = {"kernel_compiles": 0}
 # Per-node kernels and whole-graph replays compile without XLA fusion, so both give the same
 # bits: fused reductions and fused elementwise chains round differently from unfused ones.
-COMPILER_OPTIONS = {"xla_disable_hlo_passes": "fusion"}
+COMPILER_OPTIONS = UNFUSED
 
 
 def vjp_kernel(fn, diff_inputs, diff_outputs):

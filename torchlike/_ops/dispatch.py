@@ -13,12 +13,14 @@ import numbers
 import jax
 import numpy as np
 
+from .. import _deferred, _grad_mode
 from .. import _dtype as dt
-from .. import _grad_mode
 from .. import _profiler_state as profiler
 from .._autograd import graph, kernels
 from .._autograd.views import mark_views
+from .._deferred import Deferred
 from .._device import several_devices
+from .._storage import Storage
 from .._tensor import Tensor, from_array, make_view
 from . import forward
 from .registry import PROMOTE_FLOAT, PROMOTE_INT_TO_LONG, OpRow
@@ -244,7 +246,7 @@ def _outputs(fn, leaves, arrays, out, grad_fn_name, row, plan=None):
 # (cat's) by the tensors' shapes and dtypes. Everything `_call` derives from those (template,
 # promotion, casts, scalar arrays, the compiled kernel) is kept in a plan, so a repeat costs the
 # key, the kernel call, wrapping and recording.
-_CONCRETE: set = set()  # classes of concrete jax arrays seen (never a tracer's)
+_CONCRETE: set = {Deferred}  # classes of concrete jax arrays seen (never a tracer's)
 _KEYED_SCALARS = frozenset((int, bool, str, type(None), dt.dtype))
 _PLAN_LIMIT = 4096
 _GENERIC = object()  # a signature whose calls always take the generic path
@@ -254,25 +256,34 @@ _FALLBACK = object()
 class Plan:
     """What every call with one signature computes the same way (see `_signature`)."""
 
-    __slots__ = ("fn", "kernel", "direct", "scalars", "name", "template")
+    __slots__ = ("fn", "kernel", "direct", "scalars", "name", "template", "small")
 
     def __init__(self, fn, kernel, scalars, name):
         self.fn, self.kernel, self.name = fn, kernel, name
         self.direct = None  # the compiled kernel's own call, once there is one (see _run_plan)
+        self.small = None  # (shape, dtype) of a small single output its calls may defer
         self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
         self.template = None  # the graph.RecordTemplate of its nodes, made by the first one
 
 
 def _signature(row: OpRow, args: tuple, kwargs: dict):
-    """(plan key, the tensors' arrays) for a call of tensors and plain scalars, or None."""
+    """(plan key, the tensors' arrays, whether one is a Deferred) for a call of tensors and plain
+    scalars, or None. A base tensor's array is read as stored: a Deferred stays pending."""
     key = [row, dt._default.value]
     if kwargs:
         key.append(tuple(kwargs))
         args = (*args, *kwargs.values())
     values = []
+    deferred = False
     for arg in args:
         if isinstance(arg, Tensor):
-            value = arg._value
+            storage = arg._storage
+            if arg._view is None and storage.__class__ is Storage:
+                value = storage._array
+                if value.__class__ is Deferred:
+                    deferred = True
+            else:
+                value = arg._value
             if value.__class__ not in _CONCRETE and not _concrete(value):
                 return None
             values.append(value)
@@ -306,7 +317,7 @@ def _signature(row: OpRow, args: tuple, kwargs: dict):
             return None
         key.append(cls)
         key.append(arg)
-    return tuple(key), values
+    return tuple(key), values, deferred
 
 
 def _concrete(value) -> bool:
@@ -318,6 +329,11 @@ def _concrete(value) -> bool:
 
 def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
     values = signature[1]
+    small = plan.small
+    if small is not None and (not _deferred._switch["enabled"] or profiler.active):
+        small = None
+    if signature[2] and small is None:  # a pending input this call does not defer: run them
+        values = _deferred.resolved(values)
     items = (*args, *kwargs.values()) if kwargs else args
     if plan.scalars is None:  # every argument is a tensor
         leaves, arrays = list(items), values
@@ -338,24 +354,47 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
         row.check(*leaves)
     if several_devices():
         _raise_if_mixed_devices(arrays, torch_level=True)
-    try:
-        direct = plan.direct
-        if direct is None:
-            out = plan.kernel(*values)
-            plan.direct = plan.kernel.direct()
-        else:
-            out = direct(*values)
-    except Exception:  # noqa: BLE001 - the generic path raises torch's error or runs eagerly
-        forward.plans.pop(signature[0], None)
-        return _FALLBACK
+    if small is not None:
+        out = _deferred.defer(plan.kernel, plan.direct, signature[0], values, *small)
+    else:
+        try:
+            direct = plan.direct
+            if direct is None:
+                out = plan.kernel(*values)
+                plan.direct = plan.kernel.direct()
+                plan.small = _small(out, row, plan.direct)
+            else:
+                out = direct(*values)
+        except Exception:  # noqa: BLE001 - the generic path raises torch's error or runs eagerly
+            forward.plans.pop(signature[0], None)
+            return _FALLBACK
     forward.stats["forward_kernel_runs"] += 1
     name = plan.name
     if name is None or row.view or isinstance(out, _SEQUENCES):
         return _outputs(plan.fn, leaves, arrays, out, name, row, plan)
     tensor = from_array(out)  # a single, non-view output
     if _grad_mode._state.enabled:
+        if signature[2] and small is not None:
+            _deferred.hold(arrays)  # the node's primals: updated when the pending inputs run
         _record_from_plan(plan, leaves, arrays, [tensor])
     return tensor
+
+
+def _drop_plan(key) -> None:
+    forward.plans.pop(key, None)
+
+
+_deferred.refused[0] = _drop_plan
+
+
+def _small(out, row: OpRow, direct):
+    """(shape, dtype) of a compiled kernel's single small output, whose later calls may be
+    deferred (`_deferred`); None otherwise (also with several devices: no op is deferred)."""
+    if direct is None or row.view or out.__class__ not in _CONCRETE or several_devices():
+        return None
+    if out.size > _deferred.SMALL:
+        return None
+    return out.shape, out.dtype
 
 
 def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list) -> None:
@@ -376,6 +415,7 @@ def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list) -> 
 def remember_kernel_entry(template: graph.RecordTemplate, node) -> None:
     """Keep a new node's backward kernel entry in its template, for the next node it records."""
     if node is not None and node.kernel_key is False:
+        _deferred.flush()  # the entry reads the node's primals
         entry = kernels.entry_of(node)
         if entry.key is not None:
             template.entries[node.diff_inputs] = (node.kernel_key, entry)
