@@ -9,6 +9,13 @@ import torch
 
 import torchlike as tl
 from torchlike import _deferred, _tiers
+from torchlike._device import several_devices
+
+# With several devices (a GPU beside the CPU) nothing is deferred: values must stay where
+# each op puts them.
+needs_deferral = pytest.mark.xfail(
+    several_devices(), reason="with several devices no op is deferred", strict=True
+)
 
 X = np.array([[1.1, 0.7, 1.3], [0.9, 1.0, 1.25]], np.float32)
 Y = (X * np.float32(1.001)).astype(np.float32)
@@ -45,6 +52,7 @@ def _loop(lib, steps, iterations=1):
     return out
 
 
+@needs_deferral
 def test_loop_values_match_torch_bit_for_bit(deferring):
     before = dict(_deferred.stats)
     ours = _loop(tl, 300, iterations=3)
@@ -75,6 +83,7 @@ def _warm(lib, x):
         _tiers.wait()
 
 
+@needs_deferral
 def test_a_pending_result_reads_like_any_tensor(deferring):
     x = tl.tensor(X)
     _warm(tl, x)
@@ -130,6 +139,7 @@ def test_large_results_are_not_deferred(deferring):
     assert _deferred.stats["deferred_ops"] == before
 
 
+@needs_deferral
 def test_chunk_programs_are_bounded_and_counted(deferring, monkeypatch):
     monkeypatch.setattr(_deferred, "_PROGRAM_LIMIT", 4)
     x = tl.tensor(X)
@@ -159,6 +169,7 @@ def _mixed(lib, a, b):
     return [t.numpy().copy() for t in out]
 
 
+@needs_deferral
 def test_chunks_of_mixed_ops_give_the_bits_of_each_kernel(deferring):
     rng = np.random.default_rng(3)
     a = tl.tensor(rng.standard_normal((2, 3)).astype(np.float32))
