@@ -187,3 +187,23 @@ def test_chunks_of_mixed_ops_give_the_bits_of_each_kernel(deferring):
     expected = _mixed(torch, torch.tensor(a.numpy()), torch.tensor(b.numpy()))
     for ours, theirs in zip(direct, expected):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+@needs_deferral
+def test_ops_an_error_leaves_unrun_stay_pending(deferring, monkeypatch):
+    x = tl.tensor(X)
+    _warm(tl, x)
+    z = x * 2 + 1
+    pending = list(_deferred._pending)
+    assert pending
+    first = pending[0]
+    real = first.call
+
+    def interrupted(*args):
+        first.call = real
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(first, "call", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        z.numpy()
+    np.testing.assert_array_equal(z.numpy(), X * 2 + 1)  # read again: the ops run now

@@ -118,11 +118,20 @@ def resolved(values: list) -> list:
 
 
 def flush() -> None:
-    """Run every pending op, in call order."""
+    """Run every pending op, in call order. Ops an exception (an interrupt) leaves unrun stay
+    pending, so a later read runs them."""
     if not _pending:
         return
     ops = _pending[:]
     _pending.clear()
+    try:
+        _run_chunk(ops)
+    except BaseException:
+        _pending[:0] = [op for op in ops if op.value is None]
+        raise
+
+
+def _run_chunk(ops: list) -> None:
     if len(ops) == 1:
         _run_one(ops[0])
         return
