@@ -12,9 +12,10 @@ backward pass starts (`flush`), and when `CHUNK` ops are pending.
 
 The ops of one flush are a chunk. A chunk's signature (per op: its kernel and where each
 argument comes from, an earlier op of the chunk or an outside array) is counted; seen again, the
-chunk compiles on the `_tiers` worker thread into one program that computes every op's kernel
-function in order, with an optimization barrier after each and without XLA fusion, so each op
-computes exactly what its own kernel computes (a kernel compiles with fusion only where fusion
+chunk compiles on the `_tiers` worker thread into one program that replays every op's kernel
+(its jaxpr, for the avals the kernel was called with, weak types included) in order, with an
+optimization barrier after each and without XLA fusion, so each op computes exactly what its
+own kernel computes (a kernel compiles with fusion only where fusion
 changes no bits, `_ops/kernel_fusion.py`). Until that is done, and for chunks seen once, the ops run
 one kernel call each, as they would have without deferring. `TORCHLIKE_DEFER=0` (or
 `set_enabled(False)`) runs every op at once.
@@ -53,14 +54,14 @@ def enabled() -> bool:
 class Deferred:
     """A small op's result before it is computed: what `Storage` holds meanwhile."""
 
-    __slots__ = ("kernel", "call", "key", "args", "shape", "dtype", "value", "holders")
+    __slots__ = ("kernel", "call", "key", "args", "shape", "dtype", "weak_type", "value", "holders")
 
-    def __init__(self, kernel, call, key, args: list, shape: tuple, dtype):
+    def __init__(self, kernel, call, key, args: list, shape: tuple, dtype, weak_type: bool):
         self.kernel = kernel  # the op's TieredKernel: its `fn` traces into a chunk program
         self.call = call  # the compiled kernel's own call, for a run on its own
         self.key = key  # the dispatch plan's key (`refused` drops the plan)
         self.args = args
-        self.shape, self.dtype = shape, dtype
+        self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
         self.value = None
         self.holders = None  # lists (graph nodes' primals) that hold this object, to update
 
@@ -90,9 +91,9 @@ class Deferred:
                         held[i] = value
 
 
-def defer(kernel, call, key, args: list, shape: tuple, dtype) -> Deferred:
+def defer(kernel, call, key, args: list, shape: tuple, dtype, weak_type: bool) -> Deferred:
     """A pending call of `kernel` on `args` (a list it may keep: arrays and Deferreds)."""
-    op = Deferred(kernel, call, key, args, shape, dtype)
+    op = Deferred(kernel, call, key, args, shape, dtype, weak_type)
     _pending.append(op)
     stats["deferred_ops"] += 1
     if len(_pending) >= CHUNK:
@@ -243,13 +244,13 @@ def _jaxpr_of(op: Deferred):
     """The op's kernel function as a jaxpr for its arguments' avals, traced once per kernel and
     avals: a chunk program replays jaxprs, which traces several times faster than the
     functions themselves."""
-    avals = tuple((a.shape, a.dtype) for a in op.args)
+    avals = tuple((a.shape, a.dtype, a.weak_type) for a in op.args)
     key = (op.kernel, avals)
     closed = _jaxprs.get(key)
     if closed is None:
         if len(_jaxprs) >= _PROGRAM_LIMIT:
             _jaxprs.clear()
-        specs = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals]
+        specs = [jax.ShapeDtypeStruct(shape, dtype, weak_type=weak) for shape, dtype, weak in avals]
         closed = _jaxprs[key] = jax.make_jaxpr(op.kernel.fn)(*specs)
     return closed
 

@@ -261,7 +261,7 @@ class Plan:
     def __init__(self, fn, kernel, scalars, name):
         self.fn, self.kernel, self.name = fn, kernel, name
         self.direct = None  # the compiled kernel's own call, once there is one (see _run_plan)
-        self.small = None  # (shape, dtype) of a small single output its calls may defer
+        self.small = None  # (shape, dtype, weak type) of a small output its calls may defer
         self.scalars = scalars  # per argument: its fixed array when a scalar leaf, else None
         self.template = None  # the graph.RecordTemplate of its nodes, made by the first one
 
@@ -388,13 +388,14 @@ _deferred.refused[0] = _drop_plan
 
 
 def _small(out, row: OpRow, direct):
-    """(shape, dtype) of a compiled kernel's single small output, whose later calls may be
-    deferred (`_deferred`); None otherwise (also with several devices: no op is deferred)."""
+    """(shape, dtype, weak type) of a compiled kernel's single small output, whose later calls
+    may be deferred (`_deferred`); None otherwise (also with several devices: nothing is
+    deferred)."""
     if direct is None or row.view or out.__class__ not in _CONCRETE or several_devices():
         return None
     if out.size > _deferred.SMALL:
         return None
-    return out.shape, out.dtype
+    return out.shape, out.dtype, out.weak_type
 
 
 def _record_from_plan(plan: Plan, leaves: list, arrays: list, outputs: list) -> None:
