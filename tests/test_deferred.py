@@ -92,7 +92,7 @@ def test_a_pending_result_reads_like_any_tensor(deferring):
     assert _deferred.stats["deferred_ops"] > before  # still pending here
     expected = X * 2 + 1
     assert z.shape == (2, 3) and z.dtype == tl.float32
-    assert repr(z) == repr(torch.tensor(X) * 2 + 1).replace("tensor", "tensor")
+    assert repr(z) == repr(torch.tensor(X) * 2 + 1)
     np.testing.assert_array_equal(z.numpy(), expected)
     assert (x * 2 + 1)[1, 2].item() == float(expected[1, 2])
     big = tl.ones(40, 40) + (x * 2 + 1).sum()  # a large op reads a pending input

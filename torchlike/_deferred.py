@@ -15,15 +15,14 @@ argument comes from, an earlier op of the chunk or an outside array) is counted;
 chunk compiles on the `_tiers` worker thread into one program that replays every op's kernel
 (its jaxpr, for the avals the kernel was called with, weak types included) in order, with an
 optimization barrier after each and without XLA fusion, so each op computes exactly what its
-own kernel computes (a kernel compiles with fusion only where fusion
-changes no bits, `_ops/kernel_fusion.py`). Until that is done, and for chunks seen once, the ops run
-one kernel call each, as they would have without deferring. `TORCHLIKE_DEFER=0` (or
+own kernel computes (a kernel compiles with fusion only where fusion changes no bits,
+`_ops/kernel_fusion.py`). Until that is done, and for chunks seen once, the ops run one kernel
+call each, as they would have without deferring. `TORCHLIKE_DEFER=0` (or
 `set_enabled(False)`) runs every op at once.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections import OrderedDict
 
@@ -64,14 +63,6 @@ class Deferred:
         self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
         self.value = None
         self.holders = None  # lists (graph nodes' primals) that hold this object, to update
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
 
     def result(self):
         """The computed array (running every pending op first if it is not computed yet)."""
@@ -145,9 +136,9 @@ def _run_chunk(ops: list) -> None:
         except Exception:  # noqa: BLE001 - the ops run one by one, raising what they raise
             outputs = None
         if program.__class__ is _tiers.Executable and outputs is not None:
-            # from now on JAX's own C++ call of the executable, made by its first call
-            # (it raises for other avals, and the ops then run one by one)
-            fast = getattr(program.executable, "_call", None)
+            # from now on the executable's own call (it raises for other avals, and the ops
+            # then run one by one)
+            fast = program.fast_call()
             if fast is not None:
                 _programs[signature] = fast
         if outputs is not None:

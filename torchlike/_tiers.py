@@ -188,7 +188,7 @@ class TieredKernel:
         TypeError for arguments of avals the executable was not compiled for."""
         compiled = self.compiled
         if compiled.__class__ is Executable:
-            return compiled.executable._call
+            return compiled.fast_call()
         return compiled
 
     def _trace(self, args, leaves):
@@ -269,6 +269,11 @@ class Executable:
             return self.executable(*args)
         except (TypeError, ValueError):  # ValueError: arguments on another device
             return self.jitted(*args)
+
+    def fast_call(self):
+        """JAX's own C++ call of the executable, made by its first call (None before it); it
+        raises TypeError for arguments of other avals instead of falling back."""
+        return getattr(self.executable, "_call", None)
 
 
 def _work() -> None:
