@@ -99,8 +99,8 @@ def test_a_closure_tensor_changed_between_calls_changes_the_result():
     close(F.jacobian(f, x), np.diag([10.0, 20.0, 30.0]))
     weight = torch.tensor([-1.0, 0.0, 1.0])  # the closure cell rebound to another tensor
     close(F.jacobian(f, x), np.diag([-1.0, 0.0, 1.0]))
-    # the in-place change was read when the program started early, which the fast guard
-    # accepted; the rebinding failed the guard, and the walk threw that early run away
+    # the in-place change passed the fast guard (the program reads the storage's new array);
+    # the rebinding failed it, and the walk found the same program with another input
     assert cache.stats["hits"] == 3 and cache.stats["fast_hits"] == 1
     assert cache.stats["early"] == 0
 
@@ -124,6 +124,23 @@ def test_a_module_parameter_changed_in_place_changes_the_result():
 
 def scaled(x):
     return (x * SCALE + OFFSET).sin()
+
+
+sin = torch.tensor([5.0, 6.0, 7.0])  # a global named like an attribute scaled_sin loads
+
+
+def scaled_sin(x):
+    return x.sin() * 2
+
+
+def test_attribute_names_are_not_read_as_globals():
+    global sin
+    x = torch.tensor([0.1, 0.2, 0.3])
+    for _ in range(3):
+        close(F.jacobian(scaled_sin, x), np.diag(2 * np.cos([0.1, 0.2, 0.3])))
+    sin = torch.zeros(4)  # a global the function never reads: not state, no new signature
+    close(F.jacobian(scaled_sin, x), np.diag(2 * np.cos([0.1, 0.2, 0.3])))
+    assert dict(cache.stats) == {"uncompiled": 1, "compiles": 1, "hits": 2, "fast_hits": 1}
 
 
 def test_globals_and_user_module_attributes_are_read_afresh():

@@ -72,6 +72,14 @@ def _function_reader(fn: types.FunctionType):
         return lambda f: (f.__code__,)
     code, names = fn.__code__, _global_names(fn.__code__)
     missing = [_MISSING] * len(names)
+    if not names and not code.co_freevars:  # reads nothing but its defaults
+
+        def read_plain(f):
+            if f.__code__ is not code:
+                return (f.__code__,)
+            return (code, f.__defaults__, f.__kwdefaults__)
+
+        return read_plain
 
     def read(f):
         if f.__code__ is not code:
@@ -184,9 +192,16 @@ class FastGuard:
                 return None
         if any(self.empty):
             return None
-        current = chain.from_iterable([read(obj) for read, obj in self.readers])
-        if not all(map(_is, chain(current, _ENDS), self.expected)):  # lengths differ: _END moves
-            return None
+        if len(self.readers) == 1:  # a plain function: one reader, no chain
+            read, obj = self.readers[0]
+            current = (*read(obj), _END)
+            if len(current) != len(self.expected) or not all(map(_is, current, self.expected)):
+                return None
+        else:
+            # lengths differ: _END moves
+            current = chain.from_iterable([read(obj) for read, obj in self.readers])
+            if not all(map(_is, chain(current, _ENDS), self.expected)):
+                return None
         for storage, shape, dtype in self.arrays:
             if storage.array.shape != shape or storage.array.dtype != dtype:
                 return None

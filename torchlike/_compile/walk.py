@@ -1,7 +1,7 @@
 """State discovery: the tensors, generators and Python values a compiled function can reach.
 
 A compiled function's state is everything reachable from its roots (the arguments, the
-compiled module, the function's closure cells and the globals its code names): tensors and
+compiled module, the function's closure cells and the globals its code loads): tensors and
 their `.grad`, modules' parameters and buffers, optimizers' `param_groups` and `state`,
 generators, and plain Python values (which the traced program bakes in, so they are guarded).
 Each leaf is recorded with its path from a root, so a structural change names where it is.
@@ -9,6 +9,7 @@ Each leaf is recorded with its path from a root, so a structural change names wh
 
 from __future__ import annotations
 
+import dis
 import functools
 import types
 from collections import OrderedDict
@@ -226,13 +227,23 @@ def _visit_function(snap: Snapshot, path: tuple, fn: types.FunctionType, depth: 
                    depth + 1)  # fmt: skip
 
 
-def _global_names(code: types.CodeType) -> list:
-    """Names a code object (and the code objects nested in it) may read as globals."""
-    names = list(code.co_names)
+@functools.lru_cache(maxsize=1024)
+def _global_names(code: types.CodeType) -> tuple:
+    """Names a code object (and the code objects nested in it) reads or writes as globals:
+    the names of its global and name instructions, not of attributes it loads."""
+    names = [i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_OPS]
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names.extend(n for n in _global_names(const) if n not in names)
-    return names
+            names.extend(_global_names(const))
+    return tuple(dict.fromkeys(names))
+
+
+# Instructions that look a name up in the globals (a class body's, or a module's own code's,
+# name instructions too).
+_GLOBAL_OPS = frozenset(
+    {"LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_NAME", "STORE_NAME", "DELETE_NAME",
+     "LOAD_FROM_DICT_OR_GLOBALS"}
+)  # fmt: skip
 
 
 def describe(path: tuple) -> str:

@@ -76,6 +76,36 @@ def clear() -> None:
     _per_code.clear()
 
 
+def rerun(kind: tuple, func, tensors) -> tuple[list, dict] | None:
+    """(outputs, facts) of the program this function's last hit ran, run again, when its fast
+    guard proves a walk would find the same signature (the same input avals and default dtype,
+    a plain function whose reachable state holds the same objects); else None, and the caller
+    builds its transform and takes `run`."""
+    key = (kind, id(func))
+    last = _last.get(key)
+    if last is None or last[5] is None or last[0] is not func or tracing["depth"]:
+        return None
+    arrays = [t._value for t in tensors]
+    if [(a.shape, a.dtype, isinstance(a, jax.core.Tracer)) for a in arrays] != last[3]:
+        return None
+    guard, dtype = last[5]
+    if not enabled["cache"] or _dtype.get_default_dtype() != dtype:
+        return None
+    snap = guard.check((), {})
+    if snap is None:
+        last[5], last[6] = None, last[6] + 1
+        return None
+    try:
+        outputs = last[1].jitted(*[s.array for s in snap.storages], *arrays)
+    except Exception:  # noqa: BLE001 - the walk decides, as after any other miss
+        last[5], last[6] = None, last[6] + 1
+        return None
+    _last.move_to_end(key)
+    stats["hits"] += 1
+    stats["fast_hits"] += 1
+    return outputs, last[1].meta
+
+
 def run(kind: tuple, func, tensors: list, transform, box: dict, traced=None) -> tuple[list, dict]:
     """transform(*arrays of tensors) as a flat list, and the facts box its run recorded.
 
@@ -91,12 +121,6 @@ def run(kind: tuple, func, tensors: list, transform, box: dict, traced=None) -> 
     if counts is not None and counts[2] >= MAX_REJECTIONS_PER_CODE:
         return _uncompiled(transform, arrays, box)
     early = _start_early((kind, id(func)), func, arrays, avals)
-    if early is not None:
-        outputs = _fast_hit((kind, id(func)), early)
-        if outputs is not None:
-            stats["hits"] += 1
-            stats["fast_hits"] += 1
-            return outputs, early[0].meta
     try:
         signature, snap, roots = _signature(kind, func, avals)
     except TooMuchState:  # too costly to walk on every call
@@ -160,24 +184,6 @@ def _hit(entry: _Program, key: tuple, func, snap, roots: list, arrays: list, ava
     if len(_last) > MAX_PROGRAMS:
         _last.popitem(last=False)
     return outputs
-
-
-def _fast_hit(key: tuple, early):
-    """The early run's outputs when the last hit's fast guard proves the walk would find the
-    same signature (a plain function whose reachable state holds the same objects, under the
-    same default dtype) and the program read the storages' current arrays; else None."""
-    last = _last[key]
-    guard = last[5]
-    if guard is None or early[0] is not last[1] or _dtype.get_default_dtype() != guard[1]:
-        return None
-    snap = guard[0].check((), {})
-    if snap is None:
-        last[5], last[6] = None, last[6] + 1
-        return None
-    if not _same(early[1][: len(snap.storages)], [s.array for s in snap.storages]):
-        return None
-    _last.move_to_end(key)
-    return early[2]
 
 
 def _same(arrays: list, others: list) -> bool:

@@ -12,7 +12,6 @@ and vhp run as one cached jax.jit program once a call repeats (_functional_cache
 
 from __future__ import annotations
 
-import functools
 import math
 
 import jax
@@ -98,9 +97,15 @@ def _record(fn, tensors, name: str) -> list:
     return list(out) if isinstance(out, list | tuple) else [out]
 
 
-def _cached(kind: tuple, func, inputs, transform, box: dict, traced=None) -> tuple[list, dict]:
-    """transform over the inputs' arrays as tensors: a cached jax.jit program once it repeats."""
-    arrays, facts = _functional_cache.run(kind, func, list(inputs), transform, box, traced)
+def _cached(kind: tuple, func, inputs, build) -> tuple[list, dict]:
+    """The transform that build() gives ((transform, facts box, traced transform or None))
+    over the inputs' arrays, as tensors: a cached jax.jit program once the call repeats. A
+    repeat that the last program's fast guard accepts builds nothing."""
+    ran = _functional_cache.rerun(kind, func, inputs)
+    if ran is None:
+        transform, box, traced = build()
+        ran = _functional_cache.run(kind, func, list(inputs), transform, box, traced)
+    arrays, facts = ran
     return [from_array(a) for a in arrays], facts
 
 
@@ -194,18 +199,23 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     vs = _input_tangents(v, inputs, tuple_in, "jvp")
     if strict:
         _strict.check_jvp(func, inputs, vs, create_graph, _as_tuple)
-    box: dict = {}
-    pure = _pure(func, "jvp", box)
     n = len(inputs)
 
-    def both(*args):
-        outs, tangents = jax.jvp(pure, tuple(args[:n]), tuple(args[n:]))
-        return (*outs, *tangents)
+    def build():
+        box: dict = {}
+        pure = _pure(func, "jvp", box)
+
+        def both(*args):
+            outs, tangents = jax.jvp(pure, tuple(args[:n]), tuple(args[n:]))
+            return (*outs, *tangents)
+
+        return both, box, None
 
     if create_graph:
+        box = {}
         box["tuple_out"], outs, tangents = _jvp_graph(func, inputs, vs)
     else:
-        flat, box = _cached(("jvp", n), func, [*inputs, *vs], both, box)
+        flat, box = _cached(("jvp", n), func, [*inputs, *vs], build)
         outs, tangents = flat[: len(flat) // 2], flat[len(flat) // 2 :]
     if box["tuple_out"]:
         return tuple(outs), tuple(tangents)
@@ -237,19 +247,24 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
     if strict:
         _strict.check_jacobian(func, inputs, create_graph, vectorize, _as_tuple)
-    box: dict = {}
-    pure = _pure(func, "jacobian", box)
-    transform = jax.jacfwd if strategy == "forward-mode" else jax.jacrev
-    argnums = tuple(range(len(inputs)))
 
-    def jac(*arrays):
-        table = transform(pure, argnums=argnums)(*arrays)
-        return tuple(j for row in table for j in row)
+    def build():
+        box: dict = {}
+        pure = _pure(func, "jacobian", box)
+        transform = jax.jacfwd if strategy == "forward-mode" else jax.jacrev
+        argnums = tuple(range(len(inputs)))
+
+        def jac(*arrays):
+            table = transform(pure, argnums=argnums)(*arrays)
+            return tuple(j for row in table for j in row)
+
+        return jac, box, None
 
     if create_graph:
+        jac, box, _ = build()
         flat = _record(jac, inputs, "ViewBackward0")
     else:
-        flat, box = _cached(("jacobian", strategy, vectorize), func, inputs, jac, box)
+        flat, box = _cached(("jacobian", strategy, vectorize), func, inputs, build)
     n = len(inputs)
     table = [flat[k : k + n] for k in range(0, len(flat), n)]
     return _split_table(table, box["tuple_out"], tuple_in)
@@ -266,28 +281,35 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
     if strict:
         _strict.check_hessian(func, inputs, create_graph, vectorize, _as_tuple)
-    box: dict = {}
-    scalar = _scalar_function(func, "hessian", box)
-    argnums = tuple(range(len(inputs)))
-    # Reverse over reverse keeps the function's forward pass on concrete values.
-    outer = jax.jacfwd if outer_jacobian_strategy == "forward-mode" else jax.jacrev
+    n = len(inputs)
+    if outer_jacobian_strategy == "forward-mode":
+        # torch differentiates through inputs it marks as requiring grad: a graph result.
+        flat = _record(_hessian_of(func, n, {}, jax.jacfwd), inputs, "ReshapeAliasBackward0")
+    elif create_graph:
+        flat = _record(_hessian_of(func, n, {}, jax.jacrev), inputs, "ViewBackward0")
+    else:
 
-    def hess(*arrays, outer=outer):
+        def build():
+            # Reverse over reverse keeps the function's forward pass on concrete values;
+            # traced, forward over reverse computes the same matrix without an identity basis.
+            box: dict = {}
+            return _hessian_of(func, n, box, jax.jacrev), box, _hessian_of(func, n, box, jax.jacfwd)
+
+        flat = _cached(("hessian", vectorize), func, inputs, build)[0]
+    table = [flat[k : k + n] for k in range(0, len(flat), n)]
+    return _split_table(table, tuple_in, tuple_in)
+
+
+def _hessian_of(func, n: int, box: dict, outer):
+    """The flat Hessian table of func over n arrays, its outer Jacobian taken by `outer`."""
+    scalar = _scalar_function(func, "hessian", box)
+    argnums = tuple(range(n))
+
+    def hess(*arrays):
         table = outer(jax.jacrev(scalar, argnums=argnums), argnums=argnums)(*arrays)
         return tuple(h for row in table for h in row)
 
-    if outer_jacobian_strategy == "forward-mode":
-        # torch differentiates through inputs it marks as requiring grad: a graph result.
-        flat = _record(hess, inputs, "ReshapeAliasBackward0")
-    elif create_graph:
-        flat = _record(hess, inputs, "ViewBackward0")
-    else:
-        # Traced, forward over reverse computes the same matrix without an identity basis.
-        traced = functools.partial(hess, outer=jax.jacfwd)
-        flat = _cached(("hessian", vectorize), func, inputs, hess, box, traced)[0]
-    n = len(inputs)
-    table = [flat[k : k + n] for k in range(0, len(flat), n)]
-    return _split_table(table, tuple_in, tuple_in)
+    return hess
 
 
 def _scalar_function(func, fn_name: str, box: dict):
@@ -314,20 +336,24 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     vs = _input_tangents(v, inputs, tuple_in, fn_name)
     if strict:
         _strict.check_vhp(func, inputs, vs, create_graph, _as_tuple, fn_name)
-    box: dict = {}
-    scalar = _scalar_function(func, fn_name, box)
     n = len(inputs)
 
-    def both(*args):
-        value = scalar(*args[:n])
-        gradient = jax.grad(scalar, argnums=tuple(range(n)))
-        _, product = jax.jvp(gradient, tuple(args[:n]), tuple(args[n:]))
-        return (value, *product)
+    def build():
+        box: dict = {}
+        scalar = _scalar_function(func, fn_name, box)
+
+        def both(*args):
+            value = scalar(*args[:n])
+            gradient = jax.grad(scalar, argnums=tuple(range(n)))
+            _, product = jax.jvp(gradient, tuple(args[:n]), tuple(args[n:]))
+            return (value, *product)
+
+        return both, box, None
 
     if create_graph:
         value, products = _hessian_product_graph(func, inputs, vs, fn_name)
     else:
-        (value, *products), box = _cached((fn_name, n), func, [*inputs, *vs], both, box)
+        (value, *products), box = _cached((fn_name, n), func, [*inputs, *vs], build)
         # torch returns the function's value in the shape the function gave it
         value = value.reshape(box["shape"])
     return value, tuple(products) if tuple_in else products[0]
