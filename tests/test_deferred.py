@@ -207,3 +207,47 @@ def test_ops_an_error_leaves_unrun_stay_pending(deferring, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         z.numpy()
     np.testing.assert_array_equal(z.numpy(), X * 2 + 1)  # read again: the ops run now
+
+
+def _tiny_training(lib, steps):
+    """The tutorial's TinyModel shape, smaller: Linear, ReLU, Linear, squared error, SGD; the
+    losses and the parameters after each step."""
+    rng = np.random.default_rng(11)
+    layer1, layer2 = lib.nn.Linear(40, 32), lib.nn.Linear(32, 5)
+    with lib.no_grad():
+        for p in (*layer1.parameters(), *layer2.parameters()):
+            p.copy_(lib.tensor(rng.uniform(-0.2, 0.2, tuple(p.shape)).astype(np.float32)))
+    params = [*layer1.parameters(), *layer2.parameters()]
+    optimizer = lib.optim.SGD(params, lr=0.01)
+    x = lib.tensor(rng.standard_normal((8, 40)).astype(np.float32))
+    ideal = lib.tensor(rng.standard_normal((8, 5)).astype(np.float32))
+    out = []
+    for _ in range(steps):
+        loss = (ideal - layer2(layer1(x).relu())).pow(2).sum()
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        out.append([loss.detach().numpy().copy()] + [p.detach().numpy().copy() for p in params])
+        if lib is tl:
+            _tiers.wait()
+    return out
+
+
+@needs_deferral
+def test_linear_layers_defer_their_products_into_the_chunk(deferring):
+    _deferred.set_enabled(False)
+    _tiny_training(tl, 2)  # every kernel compiled (a first call runs eagerly)
+    direct = _tiny_training(tl, 6)
+    _deferred.set_enabled(True)
+    before = dict(_deferred.stats)
+    ours = _tiny_training(tl, 6)
+    # every forward op (both products too) waits for the backward, as one chunk
+    assert _deferred.stats["deferred_ops"] - before["deferred_ops"] == 6 * 6
+    assert _deferred.stats["chunk_runs"] > before["chunk_runs"]
+    for step, step_direct in zip(ours, direct):
+        for a, b in zip(step, step_direct):
+            np.testing.assert_array_equal(a, b)
+    theirs = _tiny_training(torch, 6)
+    for step, step_torch in zip(ours, theirs):
+        for a, b in zip(step, step_torch):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

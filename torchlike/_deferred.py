@@ -6,9 +6,11 @@ tensors) spends most of its time calling XLA, once per op. So a repeated call wh
 compiled and whose one output has at most `SMALL` elements does not run at once: the dispatch
 fast path (`_ops/dispatch._run_plan`) returns a tensor whose storage holds a `Deferred` (the
 kernel, its arguments, arrays or other Deferreds, and the result's shape and dtype), and records
-its graph node as usual. Every pending op runs, in call order, when anything reads a pending
-array (`Storage.array`: `_value`, printing, `.item()`, an op that is not deferred), when a
-backward pass starts (`flush`), and when `CHUNK` ops are pending.
+its graph node as usual; F.linear's folded product (`_ops/folded_linear.py`) defers the same
+way. Every pending op runs, in call order, when anything reads a pending array
+(`Storage.array`: `_value`, printing, `.item()`, an op that is not deferred; a tensor's shape,
+dtype and size are read from the Deferred), when a backward pass starts (`flush`), and when
+`CHUNK` ops are pending.
 
 The ops of one flush are a chunk. A chunk's signature (per op: its kernel and where each
 argument comes from, an earlier op of the chunk or an outside array) is counted; seen again, the
@@ -23,6 +25,7 @@ call each, as they would have without deferring. `TORCHLIKE_DEFER=0` (or
 
 from __future__ import annotations
 
+import math
 import os
 from collections import OrderedDict
 
@@ -30,7 +33,7 @@ import jax
 
 from . import _tiers
 
-SMALL = 256  # elements of a result that may be deferred
+SMALL = 2048  # elements of a result that may be deferred
 CHUNK = 64  # pending ops that start a flush
 _PROGRAM_LIMIT = 256  # chunk signatures kept (seen once, compiling or compiled), LRU
 _COMPILING = object()
@@ -63,6 +66,14 @@ class Deferred:
         self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
         self.value = None
         self.holders = None  # lists (graph nodes' primals) that hold this object, to update
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
 
     def result(self):
         """The computed array (running every pending op first if it is not computed yet)."""

@@ -85,11 +85,20 @@ class Tensor:
 
     # ----- metadata -------------------------------------------------------------------------
     @property
+    def _meta(self):
+        """Where shape, dtype and size are read: the value, or for a base tensor whose value is
+        pending (`_deferred`) its Deferred, so reading them runs no pending op."""
+        storage = self._storage
+        if self._view is None and storage.__class__ is Storage:
+            return storage._array
+        return self._value
+
+    @property
     def shape(self) -> Size:
-        return Size(self._value.shape)
+        return Size(self._meta.shape)
 
     def size(self, dim=None):
-        shape = self._value.shape
+        shape = self._meta.shape
         if dim is None:
             return Size(shape)
         if not isinstance(dim, int):
@@ -101,22 +110,22 @@ class Tensor:
         return shape[_wrap_dim(dim, len(shape))]
 
     def dim(self) -> int:
-        return self._value.ndim
+        return len(self._meta.shape)
 
     ndimension = dim
 
     @property
     def ndim(self) -> int:
-        return self._value.ndim
+        return len(self._meta.shape)
 
     def numel(self) -> int:
-        return int(self._value.size)
+        return int(self._meta.size)
 
     nelement = numel
 
     @property
     def dtype(self) -> dt.dtype:
-        return dt._BY_NP[self._value.dtype]
+        return dt._BY_NP[self._meta.dtype]
 
     @property
     def device(self) -> device:

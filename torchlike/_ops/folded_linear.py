@@ -10,6 +10,9 @@ AddmmBackward0 (or matmul's node, MmBackward0 for a matrix input), whose edge fo
 weight leads to the view's TBackward0 node. The product's node saves the view as a
 `LazyPrimal`, which a backward computes only where it reads it (for the gradient of `input`).
 
+Once the kernel has compiled, a product of at most `_deferred.SMALL` elements is deferred like
+a small dispatched op, and an input or bias whose value is pending stays pending.
+
 Calls this does not cover take the ordinary path: tracers (torch.compile, torch.func), operands
 on different devices (which raise torch's error there), the profiler (which shows aten::t and
 aten::addmm or aten::matmul), a weight that is itself a view, a one-dimensional input without a
@@ -18,16 +21,24 @@ bias, and operands whose shapes or dtypes make the product raise torch's error.
 
 from __future__ import annotations
 
-from .. import _grad_mode
+from .. import _deferred, _grad_mode
 from .. import _profiler_state as profiler
 from .._autograd import graph
 from .._autograd.kernels import LazyPrimal
 from .._autograd.views import mark_views
 from .._device import on_one_device, several_devices
-from .._storage import ViewChain
+from .._storage import Storage, ViewChain
 from .._tensor import Tensor, from_array, make_view
 from . import forward
-from .dispatch import _CONCRETE, SLOT, RowFn, _concrete, _ViewStep, remember_kernel_entry
+from .dispatch import (
+    _CONCRETE,
+    SLOT,
+    RowFn,
+    _concrete,
+    _small,
+    _ViewStep,
+    remember_kernel_entry,
+)
 from .registry import TABLE
 
 _LIMIT = 1024
@@ -90,19 +101,29 @@ def matmul_transposed(input: Tensor, weight: Tensor) -> Tensor:
 
 
 def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
-    """(the fold for this call, the operands' and the weight's arrays), or (None, None)."""
+    """(the fold for this call, the operands' and the weight's arrays), or (None, None). An
+    operand other than the weight may be pending (a `_deferred.Deferred` in its place)."""
     if profiler.active or not isinstance(weight, Tensor) or weight._view is not None:
         return None, None
     arrays, key = [], [row_name]
-    for operand in (*operands, weight):
+    for operand in operands:
         if not isinstance(operand, Tensor):
             return None, None
-        value = operand._value
+        storage = operand._storage
+        if operand._view is None and storage.__class__ is Storage:
+            value = storage._array  # pending or not
+        else:
+            value = operand._value
         if value.__class__ not in _CONCRETE and not _concrete(value):
             return None, None  # a tracer: the traced program folds the transpose itself
         arrays.append(value)
         key += (value.shape, value.dtype)
-    if several_devices() and not on_one_device(arrays):
+    value = weight._value
+    if value.__class__ not in _CONCRETE and not _concrete(value):
+        return None, None
+    arrays.append(value)
+    key += (value.shape, value.dtype)
+    if several_devices() and not on_one_device(arrays):  # nothing is pending there
         return None, None  # the ordinary path raises torch's error for mixed devices
     key = tuple(key)
     fold = _folds.get(key, False)
@@ -138,21 +159,36 @@ def _run(fold: _Fold, leaves: list, arrays: list) -> Tensor:
 
 def _product(fold: _Fold, arrays: list):
     """The fold's kernel on `arrays`: once it has compiled, straight through the executable's
-    own call (kept in `forward.plans`, so it goes when the kernels go), else `forward.run`."""
-    direct = forward.plans.get(fold)
-    if direct is not None:
+    own call (kept in `forward.plans`, so it goes when the kernels go), and for a small result
+    deferred (`_deferred`, as the dispatch defers small ops); before that `forward.run`."""
+    plan = forward.plans.get(fold)
+    if plan is not None:
+        direct, kernel, small = plan
+        forward.stats["forward_kernel_runs"] += 1
+        if small is not None and _deferred._switch["enabled"]:
+            return _deferred.defer(kernel, direct, fold, arrays, *small)
+        _resolve(arrays)
         try:
-            out = direct(*arrays)
+            return direct(*arrays)
         except Exception:  # noqa: BLE001 - other avals (a weak-typed operand) or an error: the
             forward.plans.pop(fold, None)  # kernel cache's path decides, and raises torch's error
-        else:
-            forward.stats["forward_kernel_runs"] += 1
-            return out
+            forward.stats["forward_kernel_runs"] -= 1
+    _resolve(arrays)
     out = forward.run(fold.kernel_fn, arrays)
-    call = forward.direct_of(fold.kernel_fn, arrays)
-    if call is not None:
-        forward.plans[fold] = call
+    kernel = forward.kernel_for(fold.kernel_fn, arrays)
+    if kernel is not None and kernel is not forward.EAGER and kernel.compiled is not None:
+        direct = kernel.direct()
+        if direct is not None:
+            forward.plans[fold] = (direct, kernel, _small(out, fold.product_fn.row, direct))
     return out
+
+
+def _resolve(arrays: list) -> None:
+    """Replace pending operands (`_deferred.Deferred`) by their arrays, in place."""
+    for a in arrays:
+        if a.__class__ is _deferred.Deferred:
+            arrays[:] = _deferred.resolved(arrays)
+            return
 
 
 def _record(fold: _Fold, leaves: list, arrays: list, out: Tensor) -> None:
@@ -170,6 +206,7 @@ def _record(fold: _Fold, leaves: list, arrays: list, out: Tensor) -> None:
     remember_kernel_entry(fold.t_record, node)
     leaves = [*leaves[:-1], wt]
     arrays = [*arrays[:-1], LazyPrimal(fold.transposed, w, *fold.wt_aval)]
+    _deferred.hold(arrays)  # pending operands: updated in the node's primals when they run
     row = fold.product_fn.row
     if fold.product_record is None:
         fold.product_record = graph.RecordTemplate(leaves, arrays, [out], fold.name, row)

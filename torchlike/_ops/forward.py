@@ -36,7 +36,8 @@ _enabled = {"on": os.environ.get("TORCHLIKE_FORWARD_KERNELS", "1") not in ("", "
 _kernels: OrderedDict = OrderedDict()  # full key -> TieredKernel, or _EAGER
 _variants: dict = {}  # function key -> distinct scalar values compiled for it
 stats = {"forward_compiles": 0, "forward_kernel_runs": 0}
-# Dispatch plans (dispatch.Plan) by call signature, and F.linear folds' direct calls by fold;
+# Dispatch plans (dispatch.Plan) by call signature, and F.linear folds' (direct call, kernel,
+# small-result facts) by fold;
 # they hold kernels, so they go with them.
 plans: dict = {}
 
