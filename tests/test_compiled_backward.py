@@ -75,6 +75,28 @@ def test_mlp_training_steps_match_per_node():
     _assert_same_as_per_node(make, step)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the replay lets XLA fold TBackward0's transpose into AddmmBackward0's weight-gradient "
+    "dot (F.linear's graph), which per-node kernels compute apart: the first backward of a "
+    "graph, run per node, sums the weight gradients in another order; barriers between the "
+    "nodes cost W2's replay about a fifth of its time",
+)
+def test_linear_layers_training_steps_match_per_node():
+    x = _randn(16, 1000, requires_grad=False)
+    target = _randn(16, 10, requires_grad=False, seed=3)
+
+    def make():
+        return [_randn(100, 1000, seed=1), _randn(100, seed=2), _randn(10, 100, seed=4), _randn(10)]
+
+    def step(w1, b1, w2, b2):
+        hidden = torch.nn.functional.linear(x, w1, b1).relu()
+        loss = ((torch.nn.functional.linear(hidden, w2, b2) - target) ** 2).sum()
+        loss.backward()
+
+    _assert_same_as_per_node(make, step)
+
+
 def test_shared_subexpressions():
     def step(x):
         a = x.sin()

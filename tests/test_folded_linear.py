@@ -6,7 +6,7 @@ import pytest
 
 import torchlike as torch
 from torchlike._autograd.kernels import LazyPrimal
-from torchlike._ops import folded_linear
+from torchlike._ops import folded_linear, forward
 
 
 @pytest.fixture
@@ -164,3 +164,27 @@ def test_a_compiled_fold_calls_its_executable_until_the_kernels_are_cleared(monk
     for result in results:
         np.testing.assert_array_equal(result, results[0])
     np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "dtype, batch, features, out, bias",
+    [
+        (np.float32, 32, 400, 120, True),
+        (np.float32, 32, 400, 120, False),
+        (np.float32, 8, 32, 5, True),
+        (np.float64, 16, 1000, 100, True),
+    ],
+)
+def test_the_first_call_runs_eagerly_with_the_compiled_calls_bits(dtype, batch, features, out,
+                                                                   bias):  # fmt: skip
+    # A first call runs its kernel eagerly; a transposed copy of the weight there would sum the
+    # product in another order than the compiled kernel, which folds the transpose into the dot.
+    forward.clear()  # the next call is a first call
+    rng = np.random.default_rng(7)
+    x = torch.tensor(rng.standard_normal((batch, features)).astype(dtype))
+    w = torch.tensor((rng.standard_normal((out, features)) * 0.1).astype(dtype))
+    b = torch.tensor(rng.standard_normal(out).astype(dtype)) if bias else None
+    results = [torch.nn.functional.linear(x, w, b).numpy() for _ in range(4)]
+    assert forward.stats["forward_compiles"] > 0 and forward.plans  # later calls compiled
+    for later in results[1:]:
+        np.testing.assert_array_equal(results[0], later)

@@ -21,6 +21,8 @@ bias, and operands whose shapes or dtypes make the product raise torch's error.
 
 from __future__ import annotations
 
+import jax
+
 from .. import _deferred, _grad_mode
 from .. import _profiler_state as profiler
 from .._autograd import graph
@@ -46,7 +48,12 @@ _folds: dict = {}  # operand avals -> _Fold, or None where the call takes the or
 
 
 class _OfTransposed:
-    """product_fn(*operands, weight.T) as one kernel function (keyed apart from the plain row)."""
+    """product_fn(*operands, weight.T) as one kernel function (keyed apart from the plain row),
+    written as the dot_general XLA makes of `input @ weight.T` when it compiles (the transpose
+    folded into the contracting dimension): a first call, which runs eagerly, then has the
+    compiled kernel's bits, where an eager transposed copy would change the dot's summation.
+    The fold covers only operands the row computes this way (same float dtype, matching
+    shapes; addmm with beta = alpha = 1 is `bias + product`)."""
 
     __slots__ = ("row", "product_fn", "t_fn", "key")
 
@@ -55,7 +62,11 @@ class _OfTransposed:
         self.key = ("product with a transposed last operand", product_fn.key, t_fn.key)
 
     def __call__(self, *arrays):
-        return self.product_fn(*arrays[:-1], self.t_fn(arrays[-1]))
+        *operands, weight = arrays
+        x = operands[-1]
+        dims = (((x.ndim - 1,), (1,)), ((), ()))
+        product = jax.lax.dot_general(x, weight, dims, preferred_element_type=x.dtype)
+        return product if len(operands) == 1 else operands[0] + product
 
 
 class _Fold:
