@@ -193,3 +193,20 @@ def test_rms_norm_uses_the_dtype_epsilon_by_default():
     eps = np.finfo(np.float64).eps
     expected = x / np.sqrt((x**2).mean(1, keepdims=True) + eps)
     np.testing.assert_allclose(_np(out), expected, rtol=1e-12)
+
+
+def test_a_target_checked_once_is_checked_again_after_a_write():
+    # the bounds check copies a target to the host once per array; a write makes a new array
+    x = torch.tensor(np.random.default_rng(4).standard_normal((4, 3)).astype(np.float32))
+    target = torch.tensor([0, 1, 2, 1])
+    for _ in range(3):
+        F.cross_entropy(x, target)
+    target[2] = 7
+    with pytest.raises(IndexError, match="^Target 7 is out of bounds.$"):
+        F.cross_entropy(x, target)
+    with pytest.raises(IndexError, match="^Target 7 is out of bounds.$"):
+        F.nll_loss(x.log_softmax(1), target)
+    target[2] = -100  # the ignore index is in bounds
+    F.cross_entropy(x, target)
+    with pytest.raises(IndexError, match="^Target -100 is out of bounds.$"):
+        F.cross_entropy(x, target, ignore_index=0)  # same array, another ignore index

@@ -157,12 +157,24 @@ def _check_nll_args(input: Tensor, target: Tensor, weight, ignore_index: int) ->
             f"weight tensor should be defined either for all {classes} classes or no classes "
             f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
         )
-    if isinstance(target._value, jax.core.Tracer):
+    array = target._value
+    if isinstance(array, jax.core.Tracer):
         return  # inside torch.compile: the values are not known until the program runs
+    key = (id(array), classes, ignore_index)
+    if _checked_targets.get(key) is array:  # arrays never change: checked already
+        return
     labels = target.numpy()  # torch checks the bounds on the host too: one copy, no extra ops
     out_of_range = (labels != ignore_index) & ((labels < 0) | (labels >= classes))
     if out_of_range.any():
         raise IndexError(f"Target {labels[out_of_range][0]} is out of bounds.")
+    if len(_checked_targets) >= 8:
+        _checked_targets.clear()
+    _checked_targets[key] = array  # held, so its id is not another array's
+
+
+# (id of a target array, classes, ignore_index) -> the array, for targets found in bounds: a
+# training loop's fixed targets are copied to the host once, not on every step.
+_checked_targets: dict = {}
 
 
 def nll_loss(
