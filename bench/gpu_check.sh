@@ -67,11 +67,12 @@ fi
 step "pytest -k 'device or cuda or gpu'" 150 \
     "$PYTHON" -m pytest -o addopts= -n auto -rxX -p no:cacheprovider -p no:benchmark "${TEST_FILES[@]}" -k "device or cuda or gpu"
 
-# First calls of CPU tensors are interpreted in numpy beside the GPU, GPU arrays compile.
-step "pytest interpreter beside the GPU" 120 \
+# First calls of CPU tensors are interpreted in numpy beside the GPU, GPU arrays compile;
+# small ops are deferred on either device and their chunks run where their arrays are.
+step "pytest interpreter, deferral beside the GPU" 120 \
     "$PYTHON" -m pytest -o addopts= -n auto -rxX -p no:cacheprovider -p no:benchmark \
     tests/test_interpreter.py tests/test_host_chunks.py tests/test_forward_kernels.py \
-    tests/test_several_devices.py
+    tests/test_several_devices.py tests/test_deferred.py tests/test_folded_linear.py
 
 echo
 echo "=== summary ($SECONDS s in all)"

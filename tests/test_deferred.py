@@ -9,13 +9,6 @@ import torch
 
 import torchlike as tl
 from torchlike import _deferred, _tiers
-from torchlike._device import several_devices
-
-# With several devices (a GPU beside the CPU) nothing is deferred: values must stay where
-# each op puts them.
-needs_deferral = pytest.mark.xfail(
-    several_devices(), reason="with several devices no op is deferred", strict=True
-)
 
 X = np.array([[1.1, 0.7, 1.3], [0.9, 1.0, 1.25]], np.float32)
 Y = (X * np.float32(1.001)).astype(np.float32)
@@ -52,7 +45,6 @@ def _loop(lib, steps, iterations=1):
     return out
 
 
-@needs_deferral
 def test_loop_values_match_torch_bit_for_bit(deferring):
     before = dict(_deferred.stats)
     ours = _loop(tl, 300, iterations=3)
@@ -83,7 +75,6 @@ def _warm(lib, x):
         _tiers.wait()
 
 
-@needs_deferral
 def test_a_pending_result_reads_like_any_tensor(deferring):
     x = tl.tensor(X)
     _warm(tl, x)
@@ -139,7 +130,6 @@ def test_large_results_are_not_deferred(deferring):
     assert _deferred.stats["deferred_ops"] == before
 
 
-@needs_deferral
 def test_chunk_programs_are_bounded_and_counted(deferring, monkeypatch):
     monkeypatch.setattr(_deferred, "_PROGRAM_LIMIT", 4)
     x = tl.tensor(X)
@@ -169,7 +159,6 @@ def _mixed(lib, a, b):
     return [t.numpy().copy() for t in out]
 
 
-@needs_deferral
 def test_chunks_of_mixed_ops_give_the_bits_of_each_kernel(deferring):
     rng = np.random.default_rng(3)
     a = tl.tensor(rng.standard_normal((2, 3)).astype(np.float32))
@@ -189,7 +178,6 @@ def test_chunks_of_mixed_ops_give_the_bits_of_each_kernel(deferring):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
-@needs_deferral
 def test_ops_an_error_leaves_unrun_stay_pending(deferring, monkeypatch):
     x = tl.tensor(X)
     _warm(tl, x)
@@ -233,7 +221,6 @@ def _tiny_training(lib, steps):
     return out
 
 
-@needs_deferral
 def test_linear_layers_defer_their_products_into_the_chunk(deferring):
     _deferred.set_enabled(False)
     _tiny_training(tl, 2)  # every kernel compiled (a first call runs eagerly)

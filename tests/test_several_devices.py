@@ -131,3 +131,42 @@ def test_a_chunked_backward_on_another_device_stays_there_with_the_hosts_bits():
     assert facts["interpreted_second"] == 0
     assert facts["same_bits"] is True
     assert facts["devices"] == [1]
+
+
+DEFERRED = """
+import json
+import numpy as np
+import torchlike as torch
+from torchlike import _deferred, _tiers
+
+_tiers.set_budget_ms(0.0)  # kernels compile from their second call; deferral needs them
+a = np.linspace(0.5, 3.0, 6, dtype=np.float32).reshape(2, 3)
+
+def loop(t):
+    z = t
+    for _ in range(30):
+        z = z * 1.5 - t / 2
+    return z
+
+runs = {}
+for device in ("cpu", "cpu:1") * 4:
+    t = torch.from_numpy(a).to(device)
+    z = loop(t)
+    runs.setdefault(device, []).append((z.numpy().tobytes(), [d.id for d in z._value.devices()]))
+    _tiers.wait()
+_deferred.set_enabled(False)
+direct = loop(torch.from_numpy(a).to("cpu:1")).numpy().tobytes()
+print(json.dumps({
+    "deferred_ops": _deferred.stats["deferred_ops"],
+    "chunk_runs": _deferred.stats["chunk_runs"],
+    "devices": {device: sorted({tuple(d) for _, d in r}) for device, r in runs.items()},
+    "same_bits": len({bits for r in runs.values() for bits, _ in r} | {direct}) == 1,
+}))
+"""
+
+
+def test_small_ops_are_deferred_per_device_and_run_where_their_arguments_are():
+    facts = _run(DEFERRED)
+    assert facts["deferred_ops"] > 100 and facts["chunk_runs"] > 0
+    assert facts["devices"] == {"cpu": [[0]], "cpu:1": [[1]]}
+    assert facts["same_bits"] is True

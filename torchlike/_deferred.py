@@ -56,7 +56,8 @@ def enabled() -> bool:
 class Deferred:
     """A small op's result before it is computed: what `Storage` holds meanwhile."""
 
-    __slots__ = ("kernel", "call", "key", "args", "shape", "dtype", "weak_type", "value", "holders")
+    __slots__ = ("kernel", "call", "key", "args", "shape", "dtype", "weak_type", "value", "holders",
+                 "sharding")  # fmt: skip
 
     def __init__(self, kernel, call, key, args: list, shape: tuple, dtype, weak_type: bool):
         self.kernel = kernel  # the op's TieredKernel: its `fn` traces into a chunk program
@@ -66,6 +67,8 @@ class Deferred:
         self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
         self.value = None
         self.holders = None  # lists (graph nodes' primals) that hold this object, to update
+        # where the result will be, with several devices (its arguments' one device), else None
+        self.sharding = _sharding_of(args) if _several["devices"] else None
 
     @property
     def size(self) -> int:
@@ -91,6 +94,19 @@ class Deferred:
                 for i, item in enumerate(held):
                     if item is self:
                         held[i] = value
+
+
+def _sharding_of(args: list):
+    for arg in args:
+        sharding = getattr(arg, "sharding", None)
+        if sharding is not None:
+            return sharding
+    return None
+
+
+# Whether the process has several devices (then a chunk's signature holds its arrays' devices,
+# and pending results know theirs); set by the dispatch when it first plans a small result.
+_several = {"devices": False}
 
 
 def defer(kernel, call, key, args: list, shape: tuple, dtype, weak_type: bool) -> Deferred:
@@ -205,6 +221,8 @@ def _signature(ops: list):
                 outside.append(arg)
             sources.append(-1 - j)
         wiring.append((op.kernel, tuple(sources)))
+    if _several["devices"]:  # a program runs on its arguments' device: one per device
+        wiring.append(tuple([a.sharding for a in outside]))
     return tuple(wiring), outside
 
 

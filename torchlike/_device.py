@@ -7,6 +7,8 @@ import re
 
 import jax
 
+from ._deferred import Deferred
+
 _DEVICE_TYPES = (
     "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
     "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone",
@@ -137,11 +139,13 @@ def several_devices() -> bool:
 
 
 def on_one_device(arrays) -> bool:
-    """Whether the concrete JAX arrays among `arrays` all have one sharding (one device): the
-    usual call, settled with one comparison per array."""
+    """Whether the concrete JAX arrays among `arrays` (and pending results, `_deferred.Deferred`)
+    all have one sharding (one device): the usual call, settled with one comparison per array."""
     first = None
     for array in arrays:
-        if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):
+        if array.__class__ is Deferred or (
+            isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer)
+        ):
             sharding = array.sharding
             if first is None:
                 first = sharding

@@ -19,7 +19,7 @@ from .. import _profiler_state as profiler
 from .._autograd import graph, kernels
 from .._autograd.views import mark_views
 from .._deferred import Deferred
-from .._device import several_devices
+from .._device import on_one_device, several_devices
 from .._storage import Storage
 from .._tensor import Tensor, from_array, make_view
 from . import forward
@@ -332,6 +332,8 @@ def _run_plan(plan: Plan, signature, row: OpRow, args: tuple, kwargs: dict):
     small = plan.small
     if small is not None and (not _deferred._switch["enabled"] or profiler.active):
         small = None
+    if small is not None and _deferred._several["devices"] and not on_one_device(values):
+        small = None  # arrays on several devices: the call below decides what happens
     if signature[2] and small is None:  # a pending input this call does not defer: run them
         values = _deferred.resolved(values)
     items = (*args, *kwargs.values()) if kwargs else args
@@ -389,10 +391,10 @@ _deferred.refused[0] = _drop_plan
 
 def _small(out, row: OpRow, direct):
     """(shape, dtype, weak type) of a compiled kernel's single small output, whose later calls
-    may be deferred (`_deferred`); None otherwise (also with several devices: nothing is
-    deferred)."""
-    if direct is None or row.view or out.__class__ not in _CONCRETE or several_devices():
+    may be deferred (`_deferred`); None otherwise."""
+    if direct is None or row.view or out.__class__ not in _CONCRETE:
         return None
+    _deferred._several["devices"] = several_devices()
     if out.size > _deferred.SMALL:
         return None
     return out.shape, out.dtype, out.weak_type
@@ -485,10 +487,11 @@ def _raise_if_mixed_devices(arrays, torch_level: bool = False) -> None:
     torch_level: compare torch devices (every host device is "cpu", and a 0-d CPU tensor may
     join tensors on any device, as in torch); otherwise compare JAX devices exactly.
     """
-    from .._device import on_one_device, torch_device_of
+    from .._device import torch_device_of
 
     if on_one_device(arrays):  # the usual case
         return
+    arrays = _deferred.resolved(list(arrays))  # pending results: where they are
     devices, seen = [], []
     for array in arrays:
         if isinstance(array, jax.Array) and not isinstance(array, jax.core.Tracer):

@@ -134,7 +134,7 @@ def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
         return None, None
     arrays.append(value)
     key += (value.shape, value.dtype)
-    if several_devices() and not on_one_device(arrays):  # nothing is pending there
+    if several_devices() and not on_one_device(arrays):  # pending results know their device
         return None, None  # the ordinary path raises torch's error for mixed devices
     key = tuple(key)
     fold = _folds.get(key, False)
