@@ -57,42 +57,49 @@ def _randn(*shape, requires_grad=True, seed=0):
     return torch.tensor(gen.standard_normal(shape).astype(np.float32), requires_grad=requires_grad)
 
 
-def test_mlp_training_steps_match_per_node():
-    x = _randn(16, 20, requires_grad=False)
-    target = _randn(16, 5, requires_grad=False, seed=3)
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "matmul",
+        pytest.param(
+            "linear",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the replay lets XLA fold TBackward0's transpose into AddmmBackward0's "
+                "weight-gradient dot (F.linear's graph), which per-node kernels compute apart: "
+                "the first backward of a graph, run per node, sums the weight gradients in "
+                "another order; barriers between the nodes cost W2's replay about a fifth of "
+                "its time",
+            ),
+        ),
+    ],
+)
+def test_two_layer_training_steps_match_per_node(layer):
+    batch, n_in, n_hidden, n_out = (16, 20, 32, 5) if layer == "matmul" else (16, 1000, 100, 10)
+    x = _randn(batch, n_in, requires_grad=False)
+    target = _randn(batch, n_out, requires_grad=False, seed=3)
+
+    def weight(n_from, n_to, seed):  # x @ w takes (in, out); F.linear's weight is (out, in)
+        return (
+            _randn(n_from, n_to, seed=seed)
+            if layer == "matmul"
+            else _randn(n_to, n_from, seed=seed)
+        )
+
+    def apply(h, w, b):
+        return h @ w + b if layer == "matmul" else torch.nn.functional.linear(h, w, b)
 
     def make():
-        return [_randn(20, 32, seed=1), _randn(32, seed=2), _randn(32, 5, seed=4), _randn(5)]
+        return [weight(n_in, n_hidden, 1), _randn(n_hidden, seed=2), weight(n_hidden, n_out, 4),
+                _randn(n_out)]  # fmt: skip
 
     def step(w1, b1, w2, b2):
-        hidden = torch.relu(x @ w1 + b1)
-        loss = ((hidden @ w2 + b2 - target) ** 2).mean()
+        hidden = torch.relu(apply(x, w1, b1))
+        loss = ((apply(hidden, w2, b2) - target) ** 2).mean()
         loss.backward()
         with torch.no_grad():
             for p in (w1, b1, w2, b2):
                 p -= 0.01 * p.grad
-
-    _assert_same_as_per_node(make, step)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the replay lets XLA fold TBackward0's transpose into AddmmBackward0's weight-gradient "
-    "dot (F.linear's graph), which per-node kernels compute apart: the first backward of a "
-    "graph, run per node, sums the weight gradients in another order; barriers between the "
-    "nodes cost W2's replay about a fifth of its time",
-)
-def test_linear_layers_training_steps_match_per_node():
-    x = _randn(16, 1000, requires_grad=False)
-    target = _randn(16, 10, requires_grad=False, seed=3)
-
-    def make():
-        return [_randn(100, 1000, seed=1), _randn(100, seed=2), _randn(10, 100, seed=4), _randn(10)]
-
-    def step(w1, b1, w2, b2):
-        hidden = torch.nn.functional.linear(x, w1, b1).relu()
-        loss = ((torch.nn.functional.linear(hidden, w2, b2) - target) ** 2).sum()
-        loss.backward()
 
     _assert_same_as_per_node(make, step)
 

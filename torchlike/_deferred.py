@@ -53,7 +53,21 @@ def enabled() -> bool:
     return _switch["enabled"]
 
 
-class Deferred:
+class Shaped:
+    """`size` and `ndim` of a stand-in for an array not computed yet, from its `shape`."""
+
+    __slots__ = ()
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+
+class Deferred(Shaped):
     """A small op's result before it is computed: what `Storage` holds meanwhile."""
 
     __slots__ = ("kernel", "call", "key", "args", "shape", "dtype", "weak_type", "value", "holders",
@@ -69,14 +83,6 @@ class Deferred:
         self.holders = None  # lists (graph nodes' primals) that hold this object, to update
         # where the result will be, with several devices (its arguments' one device), else None
         self.sharding = _sharding_of(args) if _several["devices"] else None
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
 
     def result(self):
         """The computed array (running every pending op first if it is not computed yet)."""

@@ -8,12 +8,12 @@ cached call and no graph is replayed through an uncompiled jax.vjp over many ops
 from __future__ import annotations
 
 import itertools
-import math
 from collections import OrderedDict
 
 import jax
 import jax.numpy as jnp
 
+from .._deferred import Shaped
 from .._tiers import UNFUSED, TieredKernel
 from . import saved
 from .graph import OpNode
@@ -208,7 +208,7 @@ def zeros(aval):
     return array
 
 
-class LazyPrimal:
+class LazyPrimal(Shaped):
     """A saved input computed only when a backward reads it: `fn(source)`, the value of a view
     that its op never materialised (F.linear's `weight.t()`, see `_ops/folded_linear.py`)."""
 
@@ -216,14 +216,6 @@ class LazyPrimal:
 
     def __init__(self, fn, source, shape, dtype):
         self.fn, self.source, self.shape, self.dtype = fn, source, shape, dtype
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
 
     def value(self):
         return self.fn(self.source)
