@@ -57,24 +57,10 @@ def _randn(*shape, requires_grad=True, seed=0):
     return torch.tensor(gen.standard_normal(shape).astype(np.float32), requires_grad=requires_grad)
 
 
-@pytest.mark.parametrize(
-    "layer",
-    [
-        "matmul",
-        pytest.param(
-            "linear",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the replay lets XLA fold TBackward0's transpose into AddmmBackward0's "
-                "weight-gradient dot (F.linear's graph), which per-node kernels compute apart: "
-                "the first backward of a graph, run per node, sums the weight gradients in "
-                "another order; barriers between the nodes cost W2's replay about a fifth of "
-                "its time",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("layer", ["matmul", "linear"])
 def test_two_layer_training_steps_match_per_node(layer):
+    # F.linear's graph: AddmmBackward0's weight gradient, then TBackward0's transpose, which a
+    # replay could fold into the dot and sum in another order than the per-node path
     batch, n_in, n_hidden, n_out = (16, 20, 32, 5) if layer == "matmul" else (16, 1000, 100, 10)
     x = _randn(batch, n_in, requires_grad=False)
     target = _randn(batch, n_out, requires_grad=False, seed=3)

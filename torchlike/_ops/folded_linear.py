@@ -69,6 +69,29 @@ class _OfTransposed:
         return product if len(operands) == 1 else operands[0] + product
 
 
+class _ProductBackward:
+    """The product node's function (`node.fn`, what its backward differentiates):
+    product_fn(*operands, wt) with the weight `wt.T` behind an optimization barrier. So the
+    weight's gradient is computed as a dot in the weight's own layout and then transposed,
+    and TBackward0's transpose after it cancels that transpose in a compiled replay instead of
+    folding into the dot: the first backward of a graph, node by node, and its replays sum the
+    weight gradient in the same order. The input's gradient reads the barrier's weight too."""
+
+    __slots__ = ("row", "key")
+
+    def __init__(self, product_fn: RowFn):
+        self.row = product_fn.row
+        self.key = ("product through the weight's transpose", product_fn.key)
+
+    def __call__(self, *arrays):
+        *operands, wt = arrays
+        weight = jax.lax.optimization_barrier(wt.T)
+        x = operands[-1]
+        dims = (((x.ndim - 1,), (1,)), ((), ()))
+        product = jax.lax.dot_general(x, weight, dims, preferred_element_type=x.dtype)
+        return product if len(operands) == 1 else operands[0] + product
+
+
 class _Fold:
     """What every call with one set of operand avals shares: the row functions of `t` and of the
     product (`addmm`, or `matmul` without a bias; the same keys as the ordinary calls, so their
@@ -76,7 +99,7 @@ class _Fold:
     the record templates, made by the first call that records."""
 
     __slots__ = ("t_fn", "t_chain", "product_fn", "kernel_fn", "name", "wt_aval", "t_record",
-                 "product_record")  # fmt: skip
+                 "product_record", "backward_fn")  # fmt: skip
 
     def __init__(self, row_name: str, weight_shape, dtype, name: str):
         slots = (SLOT,) * (3 if row_name == "addmm" else 2)
@@ -85,6 +108,7 @@ class _Fold:
         self.t_chain = ViewChain((_ViewStep(self.t_fn, [], None),))
         self.product_fn = RowFn(TABLE[row_name], (slots, {}), (None,) * len(slots))
         self.kernel_fn = _OfTransposed(self.product_fn, self.t_fn)
+        self.backward_fn = _ProductBackward(self.product_fn)
         self.name = name
         self.wt_aval = (weight_shape[::-1], dtype)
         self.t_record = self.product_record = None
@@ -221,5 +245,5 @@ def _record(fold: _Fold, leaves: list, arrays: list, out: Tensor) -> None:
     row = fold.product_fn.row
     if fold.product_record is None:
         fold.product_record = graph.RecordTemplate(leaves, arrays, [out], fold.name, row)
-    node = graph.record_planned(fold.product_record, fold.product_fn, leaves, arrays, [out])
+    node = graph.record_planned(fold.product_record, fold.backward_fn, leaves, arrays, [out])
     remember_kernel_entry(fold.product_record, node)
