@@ -3,6 +3,7 @@ reads it (torchlike/_ops/folded_linear.py). Against torch: compat/test_linear_co
 
 import numpy as np
 import pytest
+import torch as real_torch
 
 import torchlike as torch
 from torchlike._autograd.kernels import LazyPrimal
@@ -188,3 +189,9 @@ def test_the_first_call_runs_eagerly_with_the_compiled_calls_bits(dtype, batch, 
     assert forward.stats["forward_compiles"] > 0 and forward.plans  # later calls compiled
     for later in results[1:]:
         np.testing.assert_array_equal(results[0], later)
+    expected = real_torch.nn.functional.linear(
+        real_torch.from_numpy(x.numpy()),
+        real_torch.from_numpy(w.numpy()),
+        None if b is None else real_torch.from_numpy(b.numpy()),
+    ).numpy()
+    np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-5)

@@ -12,6 +12,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import torch
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TWO_HOST_DEVICES = "--xla_force_host_platform_device_count=2"
 
@@ -161,6 +164,7 @@ print(json.dumps({
     "chunk_runs": _deferred.stats["chunk_runs"],
     "devices": {device: sorted({tuple(d) for _, d in r}) for device, r in runs.items()},
     "same_bits": len({bits for r in runs.values() for bits, _ in r} | {direct}) == 1,
+    "values": np.frombuffer(direct, np.float32).tolist(),
 }))
 """
 
@@ -170,3 +174,8 @@ def test_small_ops_are_deferred_per_device_and_run_where_their_arguments_are():
     assert facts["deferred_ops"] > 100 and facts["chunk_runs"] > 0
     assert facts["devices"] == {"cpu": [[0]], "cpu:1": [[1]]}
     assert facts["same_bits"] is True
+    t = torch.linspace(0.5, 3.0, 6).reshape(2, 3)
+    z = t
+    for _ in range(30):
+        z = z * 1.5 - t / 2
+    np.testing.assert_allclose(facts["values"], z.flatten().numpy(), rtol=1e-5)

@@ -18,7 +18,8 @@ class Storage:
     """The one array that a base tensor and all its views share, and its version counter.
 
     The array may be a `_deferred.Deferred` (a small op's result not computed yet); reading
-    `array` computes every deferred op first, so only the dispatch fast path sees one (`_array`).
+    `array` computes every deferred op first. Only the readers that keep a result pending read
+    `_array`: the dispatch fast path, F.linear's fold and a tensor's metadata (`Tensor._meta`).
     """
 
     __slots__ = ("_array", "version", "__weakref__")

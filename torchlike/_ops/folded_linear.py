@@ -29,7 +29,7 @@ from .._autograd import graph
 from .._autograd.kernels import LazyPrimal
 from .._autograd.views import mark_views
 from .._device import on_one_device, several_devices
-from .._storage import Storage, ViewChain
+from .._storage import ViewChain
 from .._tensor import Tensor, from_array, make_view
 from . import forward
 from .dispatch import (
@@ -62,11 +62,16 @@ class _OfTransposed:
         self.key = ("product with a transposed last operand", product_fn.key, t_fn.key)
 
     def __call__(self, *arrays):
-        *operands, weight = arrays
-        x = operands[-1]
-        dims = (((x.ndim - 1,), (1,)), ((), ()))
-        product = jax.lax.dot_general(x, weight, dims, preferred_element_type=x.dtype)
-        return product if len(operands) == 1 else operands[0] + product
+        return _product_with(arrays[:-1], arrays[-1])
+
+
+def _product_with(operands, weight):
+    """operands[-1] @ weight.T as the dot_general XLA folds it to, plus operands[0] (the bias)
+    when there are two operands."""
+    x = operands[-1]
+    dims = (((x.ndim - 1,), (1,)), ((), ()))
+    product = jax.lax.dot_general(x, weight, dims, preferred_element_type=x.dtype)
+    return product if len(operands) == 1 else operands[0] + product
 
 
 class _ProductBackward:
@@ -84,12 +89,7 @@ class _ProductBackward:
         self.key = ("product through the weight's transpose", product_fn.key)
 
     def __call__(self, *arrays):
-        *operands, wt = arrays
-        weight = jax.lax.optimization_barrier(wt.T)
-        x = operands[-1]
-        dims = (((x.ndim - 1,), (1,)), ((), ()))
-        product = jax.lax.dot_general(x, weight, dims, preferred_element_type=x.dtype)
-        return product if len(operands) == 1 else operands[0] + product
+        return _product_with(arrays[:-1], jax.lax.optimization_barrier(arrays[-1].T))
 
 
 class _Fold:
@@ -144,11 +144,7 @@ def _fold_of(row_name: str, operands: tuple, weight) -> tuple:
     for operand in operands:
         if not isinstance(operand, Tensor):
             return None, None
-        storage = operand._storage
-        if operand._view is None and storage.__class__ is Storage:
-            value = storage._array  # pending or not
-        else:
-            value = operand._value
+        value = operand._meta  # a pending result stays pending
         if value.__class__ not in _CONCRETE and not _concrete(value):
             return None, None  # a tracer: the traced program folds the transpose itself
         arrays.append(value)
@@ -199,22 +195,24 @@ def _product(fold: _Fold, arrays: list):
     plan = forward.plans.get(fold)
     if plan is not None:
         direct, kernel, small = plan
-        forward.stats["forward_kernel_runs"] += 1
         if small is not None and _deferred._switch["enabled"]:
-            return _deferred.defer(kernel, direct, fold, arrays, *small)
+            out = _deferred.defer(kernel, direct, fold, arrays, *small)
+            forward.stats["forward_kernel_runs"] += 1
+            return out
         _resolve(arrays)
         try:
-            return direct(*arrays)
+            out = direct(*arrays)
         except Exception:  # noqa: BLE001 - other avals (a weak-typed operand) or an error: the
             forward.plans.pop(fold, None)  # kernel cache's path decides, and raises torch's error
-            forward.stats["forward_kernel_runs"] -= 1
+        else:
+            forward.stats["forward_kernel_runs"] += 1
+            return out
     _resolve(arrays)
     out = forward.run(fold.kernel_fn, arrays)
-    kernel = forward.kernel_for(fold.kernel_fn, arrays)
-    if kernel is not None and kernel is not forward.EAGER and kernel.compiled is not None:
-        direct = kernel.direct()
-        if direct is not None:
-            forward.plans[fold] = (direct, kernel, _small(out, fold.product_fn.row, direct))
+    kernel = forward.compiled_kernel_for(fold.kernel_fn, arrays)
+    direct = None if kernel is None else kernel.direct()
+    if direct is not None:
+        forward.plans[fold] = (direct, kernel, _small(out, fold.product_fn.row, direct))
     return out
 
 

@@ -54,12 +54,12 @@ def clear() -> None:
     _variants.clear()
 
 
-def direct_of(fn, arrays):
-    """The compiled kernel's own call for `run(fn, arrays)` once it has compiled, else None."""
+def compiled_kernel_for(fn, arrays):
+    """The TieredKernel `run(fn, arrays)` calls once it has compiled, else None."""
     kernel = kernel_for(fn, arrays)
     if kernel is None or kernel is EAGER or kernel.compiled is None:
         return None
-    return kernel.direct()
+    return kernel
 
 
 def run(fn, arrays):
