@@ -120,6 +120,15 @@ def test_trim_removes_the_oldest_entries_of_an_oversized_cache(tmp_path):
     assert (tmp_path / "k0-atime").exists()
 
 
+def test_a_directory_is_trimmed_at_most_once_every_trim_every_seconds(tmp_path):
+    path = str(tmp_path)
+    assert _compile_cache.trim_due(path, now=10_000.0)  # never trimmed
+    assert not _compile_cache.trim_due(path, now=10_000.0 + _compile_cache.TRIM_EVERY - 1)
+    assert _compile_cache.trim_due(path, now=10_000.0 + _compile_cache.TRIM_EVERY)
+    assert not _compile_cache.trim_due(path, now=10_000.0 + _compile_cache.TRIM_EVERY + 1)
+    assert _entries(tmp_path) == []  # the marker is not an entry trim() would count
+
+
 def test_trim_of_a_missing_directory_removes_nothing(tmp_path):
     assert _compile_cache.trim(str(tmp_path / "absent"), max_bytes=0) == 0
 

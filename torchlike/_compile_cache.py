@@ -18,9 +18,12 @@ instead of compiling them.
   entry gone is a miss: JAX's own file cache writes in place, so another process (a second run,
   a test worker) could read half an entry, and JAX would warn and compile.
 - The size is bounded without JAX's own bound (`jax_compilation_cache_max_size`), which lists
-  the directory and takes a file lock on every read and write: once per process, on a
-  background thread, a directory grown past `MAX_BYTES` loses its oldest entries until it holds
-  `TRIM_TO` of that (a program removed while another process wanted it is simply compiled).
+  the directory and takes a file lock on every read and write: on a background thread, a
+  directory grown past `MAX_BYTES` loses its oldest entries until it holds `TRIM_TO` of that (a
+  program removed while another process wanted it is simply compiled). Listing the directory
+  stats every entry (about half a second of the interpreter's time for 27,000 entries, which
+  the script's own first ops then wait for), so it happens at most once every `TRIM_EVERY`
+  seconds per directory: a marker file's modification time says when it last started.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 
 import jax
 
@@ -41,6 +45,8 @@ except ImportError:
 ENV_VAR = "TORCHLIKE_COMPILE_CACHE"
 MAX_BYTES = 1 << 30
 TRIM_TO = 0.75
+TRIM_EVERY = 3600.0  # seconds between two trims of one directory
+_TRIM_MARKER = ".last-trim"  # its mtime: when a process last started to trim the directory
 _ENTRY_SUFFIX = "-cache"  # JAX's file for one compiled program
 _JAX_DIR_ENV = "JAX_COMPILATION_CACHE_DIR"
 _JAX_MIN_TIME_ENV = "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"
@@ -72,8 +78,28 @@ def configure() -> str | None:
     _install(path)
     if _JAX_MIN_TIME_ENV not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim", daemon=True).start()
+    if trim_due(path):
+        threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim", daemon=True).start()
     return path
+
+
+def trim_due(path: str, now: float | None = None) -> bool:
+    """Whether the directory was last trimmed `TRIM_EVERY` seconds ago or more (or never); if
+    so the marker is renewed, so processes starting meanwhile leave the trim to this one."""
+    marker = os.path.join(path, _TRIM_MARKER)
+    now = time.time() if now is None else now
+    try:
+        if now - os.stat(marker).st_mtime < TRIM_EVERY:
+            return False
+    except OSError:  # no marker yet: never trimmed
+        pass
+    try:
+        with open(marker, "a"):
+            pass
+        os.utime(marker, (now, now))
+    except OSError:  # cannot mark: trim anyway, as before
+        pass
+    return True
 
 
 def trim(path: str, max_bytes: int = MAX_BYTES) -> int:
