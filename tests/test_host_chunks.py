@@ -34,6 +34,11 @@ def fresh_kernels(monkeypatch):
     segments.set_enabled(True)
 
 
+def _numpy_chunks() -> int:
+    """Chunks run in numpy: by the chunk loop, or as a plan (`host_plan`)."""
+    return kernels.stats["host_chunks"] + kernels.stats["host_plan_runs"]
+
+
 def _leaves(seed, scale=1.0):
     rng = np.random.default_rng(seed)
     x = (rng.uniform(0.5, 1.5, (2, 3)) * scale).astype(np.float32)
@@ -75,13 +80,14 @@ def _assert_bitwise(got, want):
 def test_first_backward_runs_in_numpy_compiles_nothing_and_keeps_the_compiled_bits():
     x0, y0 = _leaves(0)
     _tiers.set_budget_ms(0)  # on the per-node path, every kernel would compile at once
-    chunks, compiles = kernels.stats["host_chunks"], kernels.stats["kernel_compiles"]
-    runs = _tiers.stats["interpreted_runs"]
+    chunks, compiles = _numpy_chunks(), kernels.stats["kernel_compiles"]
+    runs, plans = _tiers.stats["interpreted_runs"], kernels.stats["host_plan_runs"]
     try:
         got = _grads(x0, y0)
     finally:
         _tiers.set_budget_ms(5)
-    assert kernels.stats["host_chunks"] - chunks >= 18  # 600 nodes in chunks of 32
+    assert _numpy_chunks() - chunks >= 18  # 600 nodes in chunks of 32
+    assert kernels.stats["host_plan_runs"] - plans >= 16  # all chunks of the repeated signature
     assert kernels.stats["kernel_compiles"] == compiles  # no backward kernel compiled
     assert _tiers.stats["interpreted_runs"] - runs >= 2 * STEPS
     _assert_bitwise(got, _compiled_per_node(x0, y0))
@@ -94,9 +100,9 @@ def test_chunks_mixing_compiled_and_interpreted_kernels_keep_the_bits():
     assert len(entries) >= 3  # the division's, the product's and the sum's VJPs
     for entry in entries[::2]:
         entry.kernel.top_level._compile()
-    chunks = kernels.stats["host_chunks"]
+    chunks = _numpy_chunks()
     mixed = _grads(x0, y0)
-    assert kernels.stats["host_chunks"] > chunks
+    assert _numpy_chunks() > chunks
     assert any(e.kernel.top_level.compiled is None for e in entries)
     reference = _compiled_per_node(x0, y0)
     _assert_bitwise(first, reference)
@@ -112,6 +118,17 @@ def test_a_subnormal_in_a_chunk_gets_the_flushed_xla_result():
     _assert_bitwise(got, reference)
     assert not np.any(got[0])
     np.testing.assert_array_equal(got[2], np.ones((2, 3), np.float32))
+
+
+def test_a_subnormal_met_by_a_chunk_plan_gets_the_flushed_xla_result():
+    _grads(*_leaves(3))  # the kernels' programs traced, the chunks' plan built
+    plans = kernels.stats["host_plan_runs"]
+    x0 = y0 = np.full((2, 3), 1.4 * 2.0**63, np.float32)  # x**-2 is subnormal (see above)
+    got = _grads(x0, y0)
+    assert kernels.stats["host_plan_runs"] == plans  # the plan's run found it and gave up
+    reference = _compiled_per_node(x0, y0)
+    _assert_bitwise(got, reference)
+    assert not np.any(got[0])
 
 
 def test_chunks_across_float64_steps_and_python_scalars_keep_the_bits():
@@ -191,10 +208,10 @@ def _mixed_grads(seed):
 
 
 def test_chunks_over_a_mix_of_ops_keep_the_per_node_bits():
-    chunks = kernels.stats["host_chunks"]
+    chunks = _numpy_chunks()
     first = _mixed_grads(6)  # kernels traced and interpreted where they can be
     second = _mixed_grads(6)
-    assert kernels.stats["host_chunks"] - chunks >= 40
+    assert _numpy_chunks() - chunks >= 40
     segments.set_enabled(False)
     try:
         per_node = _mixed_grads(6)
@@ -239,12 +256,12 @@ def test_compiled_chunks_stay_in_jax_arrays(monkeypatch):
         conversions = []
         real = host._interpreter.to_jax
         monkeypatch.setattr(host._interpreter, "to_jax", lambda v: conversions.append(1) or real(v))
-        chunks = kernels.stats["host_chunks"]
+        chunks = _numpy_chunks()
         got = grads(True)
     finally:
         _tiers.set_mode("on")
         segments.set_enabled(True)
-    assert kernels.stats["host_chunks"] - chunks >= 10
+    assert _numpy_chunks() - chunks >= 10
     assert not conversions
     _assert_bitwise(got, reference)
 

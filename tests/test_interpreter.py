@@ -316,3 +316,36 @@ def test_the_subnormal_check_matches_the_bit_definition_for_few_and_many_values(
         assert _interpreter.has_subnormal(x.reshape(1, -1)) == by_bits(x), x
         subnormal += by_bits(x)
     assert 0 < subnormal < len(cases)
+
+
+def test_the_joint_subnormal_check_of_many_arrays_matches_checking_each():
+    """any_subnormal joins arrays of several types and sizes (0-d ones, numpy scalars,
+    integers, booleans), a float32 subnormal beside float64 values included."""
+    rng = np.random.default_rng(6)
+    pools = {}
+    for dtype in (np.float32, np.float64):
+        info = np.finfo(dtype)
+        pools[dtype] = np.array(
+            [0.0, -0.0, info.smallest_subnormal, info.tiny / 2, info.tiny, 1.0, np.nan, np.inf],
+            dtype,
+        )
+    makers = [
+        lambda: rng.choice(pools[np.float32], rng.integers(1, 20)),
+        lambda: rng.choice(pools[np.float64], rng.integers(1, 20)),
+        lambda: np.float32(rng.choice(pools[np.float32])),
+        lambda: np.array(rng.choice(pools[np.float64])),
+        lambda: rng.integers(-3, 3, rng.integers(1, 5)),
+        lambda: rng.integers(0, 2, 3).astype(bool),
+        lambda: np.ones((2, 3), np.float32),
+    ]
+    outcomes = set()
+    for _ in range(400):
+        values = [makers[k]() for k in rng.integers(0, len(makers), rng.integers(0, 6))]
+        want = any(
+            _interpreter.has_subnormal(np.asarray(v))
+            for v in values
+            if np.asarray(v).dtype in (np.float32, np.float64)
+        )
+        assert _interpreter.any_subnormal(values) == want, values
+        outcomes.add(want)
+    assert outcomes == {True, False}

@@ -79,7 +79,9 @@ def configure() -> str | None:
     if _JAX_MIN_TIME_ENV not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     if trim_due(path):
-        threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim", daemon=True).start()
+        trimmer = threading.Thread(target=trim, args=(path,), name="torchlike-cache-trim")
+        trimmer.daemon = True
+        trimmer.start()
     return path
 
 

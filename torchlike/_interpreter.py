@@ -21,6 +21,8 @@ float sum that would round somewhere is abandoned the same way.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import numpy as np
 from jax._src import core
@@ -63,6 +65,24 @@ _minimum, _abs = np.minimum.reduce, np.abs
 _FEW = 16
 
 
+def any_subnormal(values) -> bool:
+    """Whether any of the arrays holds a float32/float64 subnormal, checked all at once: their
+    concatenation comes out float32 only when no value is wider (a float32 subnormal stays
+    one); otherwise the arrays of each float type are joined and checked apart."""
+    if not values:
+        return False
+    joined = np.concatenate(values, axis=None)
+    if joined.dtype == _FLOATS[0]:
+        return has_subnormal(joined)
+    if joined.dtype not in _FLOATS:  # integers and booleans only
+        return False
+    groups: dict = {}
+    for x in values:
+        if x.dtype in _SUBNORMAL:
+            groups.setdefault(x.dtype, []).append(x)
+    return any(has_subnormal(np.concatenate(group, axis=None)) for group in groups.values())
+
+
 class _Abandon(Exception):
     """This run's bits could differ from XLA's (a float op read or made a subnormal, which XLA
     flushes, or a sum would round), so the run is abandoned."""
@@ -71,14 +91,20 @@ class _Abandon(Exception):
 # ----- rules: numpy evaluation of one primitive, giving XLA's CPU bits ---------------------------
 
 
-def _flushing(fn):
-    """An arithmetic rule whose float result XLA would flush to zero if subnormal."""
+def _flushing(fn, ufunc=None):
+    """An arithmetic rule whose float result XLA would flush to zero if subnormal. For a
+    caller that checks all results at once, `unchecked` is `fn` itself and `ufunc` the numpy
+    function a binary rule applies to its two arrays (None for other rules)."""
 
-    return lambda params, *args: _check(fn(params, *args))
+    def rule(params, *args):
+        return _check(fn(params, *args))
+
+    rule.unchecked, rule.ufunc = fn, ufunc
+    return rule
 
 
 def _binary(ufunc):
-    return _flushing(lambda params, a, b: ufunc(a, b))
+    return _flushing(lambda params, a, b: ufunc(a, b), ufunc)
 
 
 def _max_min(pick, negative_zero):
@@ -97,20 +123,46 @@ def _max_min(pick, negative_zero):
 
 
 def _integer_pow(params, x):
-    """lax.integer_pow as XLA lowers it: square-and-multiply, a reciprocal for y < 0."""
+    """lax.integer_pow as XLA lowers it (`power_steps`)."""
     y = params["y"]
     if y == 0:
         return np.ones_like(x)
-    power, acc = abs(y), None
+    steps, result = power_steps(y)
+    values = [x]
+    for step in steps:
+        if len(step) == 3:
+            values.append(_check(np.multiply(values[step[1]], values[step[2]])))
+        else:
+            values.append(_check(reciprocal(values[step[1]])))
+    return values[result]
+
+
+@functools.lru_cache(maxsize=64)
+def power_steps(y: int) -> tuple:
+    """x**y for y != 0 as XLA computes it: square-and-multiply, then a reciprocal for y < 0.
+    Value 0 is x; each step, ("mul", a, b) or ("reciprocal", a), makes the next value from
+    earlier ones; (steps, the result's value)."""
+    steps, power, acc, x = [], abs(y), None, 0
     while power > 0:
         if power & 1:
-            acc = x if acc is None else _check(np.multiply(acc, x))
+            if acc is not None:
+                steps.append(("mul", acc, x))
+                acc = len(steps)
+            else:
+                acc = x
         power >>= 1
         if power > 0:
-            x = _check(np.multiply(x, x))
+            steps.append(("mul", x, x))
+            x = len(steps)
     if y < 0:
-        acc = _check(np.divide(np.ones_like(acc), acc))
-    return acc
+        steps.append(("reciprocal", acc))
+        acc = len(steps)
+    return tuple(steps), acc
+
+
+def reciprocal(x):
+    """1 / x, rounded once (as dividing a ones array by x)."""
+    return np.divide(x.dtype.type(1), x)
 
 
 def _check(out):

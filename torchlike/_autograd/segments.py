@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _tiers
-from . import compiled, host, saved
+from . import compiled, host, host_plan, saved
 from .graph import AccumulateGrad, OpNode
 from .kernels import (
     COMPILER_OPTIONS,
@@ -53,9 +53,10 @@ def set_enabled(enabled: bool = True) -> None:
 
 
 def clear() -> None:
-    """Forget compiled segments and counted signatures."""
+    """Forget compiled segments, host plans and counted signatures."""
     _segments.clear()
     _seen.clear()
+    host_plan.clear()
 
 
 def wanted(n_nodes: int) -> bool:
@@ -134,7 +135,9 @@ class Chunk:
         if segment is None or type(segment) is _Build:
             if segment is not None:  # compile it on the worker meanwhile
                 segment.start(distinct, layout.inputs)
-            outs = host.run(ops, layout, primals)
+            outs = host_plan.run(ops, layout, distinct)
+            if outs is None:
+                outs = host.run(ops, layout, primals)
         else:
             outs = segment(distinct, layout.inputs)
             stats["segment_runs"] += 1
