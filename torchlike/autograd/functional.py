@@ -222,6 +222,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return outs[0], tangents[0]
 
 
+_JACOBIAN = ("jacobian", "reverse-mode", False)  # the cache kinds of the defaults' calls
+_HESSIAN = ("hessian", False)
+
+
 def _check_strategy(strategy, create_graph, strict, vectorize, text=_STRATEGY_TEXT) -> None:
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError(text)
@@ -238,9 +242,24 @@ def _split_table(table, tuple_out: bool, tuple_in: bool):
     return tuple(rows) if tuple_out else rows[0]
 
 
+def _repeat(kind: tuple, func, inputs):
+    """The flat results of the program a repeat of this call with one plain tensor input runs
+    (`_functional_cache.rerun`) and its facts; None for anything else (the full path)."""
+    if inputs.__class__ is not Tensor:
+        return None
+    return _functional_cache.rerun(kind, func, (inputs,))
+
+
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):  # fmt: skip
     """torch.autograd.functional.jacobian."""
+    if not (create_graph or strict or vectorize) and strategy == "reverse-mode":
+        ran = _repeat(_JACOBIAN, func, inputs)
+        if ran is not None:  # one input: a tensor per output, or the one output's tensor
+            arrays, facts = ran
+            if facts["tuple_out"]:
+                return tuple([from_array(a) for a in arrays])
+            return from_array(arrays[0])
     _check_strategy(strategy, create_graph, strict, vectorize)
     tuple_in, inputs = _as_tuple(inputs, "inputs", "jacobian")
     if strategy == "forward-mode" and not vectorize:
@@ -273,6 +292,10 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):  # fmt: skip
     """torch.autograd.functional.hessian."""
+    if not (create_graph or strict or vectorize) and outer_jacobian_strategy == "reverse-mode":
+        ran = _repeat(_HESSIAN, func, inputs)
+        if ran is not None:  # one input: its Hessian
+            return from_array(ran[0][0])
     tuple_in, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
