@@ -90,17 +90,12 @@ def trim_due(path: str, now: float | None = None) -> bool:
     so the marker is renewed, so processes starting meanwhile leave the trim to this one."""
     marker = os.path.join(path, _TRIM_MARKER)
     now = time.time() if now is None else now
-    try:
+    with contextlib.suppress(OSError):  # no marker yet: never trimmed
         if now - os.stat(marker).st_mtime < TRIM_EVERY:
             return False
-    except OSError:  # no marker yet: never trimmed
-        pass
-    try:
-        with open(marker, "a"):
-            pass
+    with contextlib.suppress(OSError):  # cannot mark: trim anyway, as before
+        open(marker, "a").close()
         os.utime(marker, (now, now))
-    except OSError:  # cannot mark: trim anyway, as before
-        pass
     return True
 
 

@@ -25,6 +25,7 @@ import jax
 import numpy as np
 
 from .. import _interpreter, _tiers
+from . import host
 from .kernels import entry_of, stats
 
 PLAN_LIMIT = 128  # plans kept (LRU), like the compiled segments
@@ -148,7 +149,7 @@ def _build(ops: list, layout, distinct: list):
             shape, dtype = node.out_avals[i]
             slot = local[k].get(i)
             if slot is None:
-                leaves.append(new(np.zeros(shape, dtype)))
+                leaves.append(new(host._host_zeros(shape, dtype)))
             elif slot[1] != tuple(shape) or slot[2] != np.dtype(dtype):
                 return _NO_PLAN  # the chunk loop casts it
             else:

@@ -222,10 +222,6 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return outs[0], tangents[0]
 
 
-_JACOBIAN = ("jacobian", "reverse-mode", False)  # the cache kinds of the defaults' calls
-_HESSIAN = ("hessian", False)
-
-
 def _check_strategy(strategy, create_graph, strict, vectorize, text=_STRATEGY_TEXT) -> None:
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError(text)
@@ -254,12 +250,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):  # fmt: skip
     """torch.autograd.functional.jacobian."""
     if not (create_graph or strict or vectorize) and strategy == "reverse-mode":
-        ran = _repeat(_JACOBIAN, func, inputs)
-        if ran is not None:  # one input: a tensor per output, or the one output's tensor
-            arrays, facts = ran
-            if facts["tuple_out"]:
-                return tuple([from_array(a) for a in arrays])
-            return from_array(arrays[0])
+        ran = _repeat(("jacobian", strategy, vectorize), func, inputs)
+        if ran is not None:  # one input: a row of one tensor per output
+            return _split_table([[from_array(a)] for a in ran[0]], ran[1]["tuple_out"], False)
     _check_strategy(strategy, create_graph, strict, vectorize)
     tuple_in, inputs = _as_tuple(inputs, "inputs", "jacobian")
     if strategy == "forward-mode" and not vectorize:
@@ -293,8 +286,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):  # fmt: skip
     """torch.autograd.functional.hessian."""
     if not (create_graph or strict or vectorize) and outer_jacobian_strategy == "reverse-mode":
-        ran = _repeat(_HESSIAN, func, inputs)
-        if ran is not None:  # one input: its Hessian
+        ran = _repeat(("hessian", vectorize), func, inputs)
+        if ran is not None:  # one input: its Hessian, not nested
             return from_array(ran[0][0])
     tuple_in, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
