@@ -35,6 +35,7 @@ from bench.workloads._threads import (  # noqa: E402
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 ON_GPU = ("W1", "W2", "W3", "W6")  # the training steps: the others are about host overheads
 MAX_BLOCK_STEPS = 2000
+CALIBRATION_CALLS = 5  # calls whose median sets the steps per timed block
 
 
 @dataclass
@@ -95,8 +96,13 @@ def _prepare(case, impl: str, settings: Settings, result: CaseResult):
         spent = [time_call(runner.step, runner.sync) for _ in range(settings.warmup)]
         while sum(spent) < settings.warmup_seconds:
             spent.append(time_call(runner.step, runner.sync))
+        # The block size comes from the median of at least CALIBRATION_CALLS calls: a single
+        # call that still compiled something (a backward graph compiles on its second sighting)
+        # would otherwise make every block a few steps long.
         calibration = [time_call(runner.step, runner.sync)]
-        while sum(calibration) < settings.block_seconds / 4 and len(calibration) < 100:
+        while (
+            sum(calibration) < settings.block_seconds / 4 or len(calibration) < CALIBRATION_CALLS
+        ) and len(calibration) < 100:
             calibration.append(time_call(runner.step, runner.sync))
     except Unavailable as reason:
         result.skipped[impl] = str(reason)
