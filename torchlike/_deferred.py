@@ -21,6 +21,13 @@ own kernel computes (a kernel compiles with fusion only where fusion changes no 
 `_ops/kernel_fusion.py`). Until that is done, and for chunks seen once, the ops run one kernel
 call each, as they would have without deferring. `TORCHLIKE_DEFER=0` (or
 `set_enabled(False)`) runs every op at once.
+
+`SMALL` is 65,536 elements (256 KiB of float32): an op of that size computes for tens of
+microseconds on a CPU, about what its call costs (the call, and on XLA's CPU backend a handoff
+to the thread pool when the loop is split), and deferring it loses only the overlap of Python
+with that op. An MLP layer of batch 128 and width 512 is that size: with its forward one chunk
+call, the bench's W2 step went from 1.39x-1.43x to 1.28x the hand-written `jax.jit` step, with
+W1, W3 and W6 within their spread.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import jax
 
 from . import _tiers
 
-SMALL = 2048  # elements of a result that may be deferred
+SMALL = 65536  # elements of a result that may be deferred
 CHUNK = 64  # pending ops that start a flush
 _PROGRAM_LIMIT = 256  # chunk signatures kept (seen once, compiling or compiled), LRU
 _COMPILING = object()
