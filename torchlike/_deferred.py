@@ -38,7 +38,7 @@ from collections import OrderedDict
 
 import jax
 
-from . import _tiers
+from . import _small_loops, _tiers
 
 SMALL = 65536  # elements of a result that may be deferred
 CHUNK = 64  # pending ops that start a flush
@@ -251,7 +251,9 @@ def _compile(signature, ops: list, outside: list) -> None:
             values.append(jax.lax.optimization_barrier(value))
         return values
 
-    jitted = jax.jit(chunk, compiler_options=_tiers.UNFUSED)
+    # every op of a chunk has at most SMALL elements: its loops stay on one thread
+    options = _small_loops.options(_tiers.UNFUSED, (op.size for op in ops))
+    jitted = jax.jit(chunk, compiler_options=options)
     _programs[signature] = _COMPILING
     stats["chunk_compiles"] += 1
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import operator
 import os
 import types
@@ -28,7 +29,7 @@ from collections import Counter, OrderedDict
 
 import jax
 
-from .. import _dtype
+from .. import _dtype, _small_loops
 from .._compile import diagnostics
 from .._compile.guard import FastGuard
 from .._compile.program import Plan, make_program, tracing
@@ -330,7 +331,8 @@ def _trace(snap, roots, arrays: list, transform, box) -> _Program:
     key = default_generator._key
     try:
         with _output_watch() as output:
-            jaxpr = jitted.trace(*[s.array for s in snap.storages], *arrays).jaxpr
+            traced = jitted.trace(*[s.array for s in snap.storages], *arrays)
+            jaxpr = traced.jaxpr
     finally:
         drew, default_generator._key = default_generator._key is not key, key
     if output:
@@ -340,7 +342,25 @@ def _trace(snap, roots, arrays: list, transform, box) -> _Program:
     if any(isinstance(const, jax.Array) for const in jaxpr.consts):
         raise _Rejected("the function reads a tensor that is not reachable from it")
     box.pop("raw", None)  # a tracer of the trace
-    return _Program(jitted, dict(box))
+    return _Program(_small_loops_program(jitted, traced), dict(box))
+
+
+def _small_loops_program(jitted, traced):
+    """`jitted`, or for a program whose results are all small (`_small_loops`) the traced
+    program compiled with its loops on one thread (from the jaxpr: the function is not run
+    again)."""
+    jaxpr = traced.jaxpr
+    results = [var for eqn in jaxpr.eqns for var in eqn.outvars]
+    sizes = [math.prod(getattr(v.aval, "shape", ())) for v in (*results, *jaxpr.jaxpr.outvars)]
+    options = _small_loops.options({}, sizes)
+    if not options:
+        return jitted
+    tree = traced.out_tree
+
+    def program(*values):
+        return tree.unflatten(jax.core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *values))
+
+    return jax.jit(program, compiler_options=options)
 
 
 def _check_reachable(snap) -> None:
