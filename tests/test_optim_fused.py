@@ -74,16 +74,61 @@ def test_changing_lr_every_step_does_not_recompile():
     opt = optim.Adam(params, lr=0.1)
     scheduler = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
     rng = np.random.default_rng(4)
-    compiled = _stepper._compiled(optim.Adam._update, opt._flags(opt.param_groups[0]))
+    run = _stepper._compiled_in_two(
+        optim.Adam._state_update, optim.Adam._param_update, opt._flags(opt.param_groups[0])
+    )
+
+    def compiled():
+        return sum(program._cache_size() for program in run.programs)
+
     _set_grads(params, rng)
     opt.step()
     scheduler.step()
-    programs = compiled.compiled._cache_size()  # the first step compiled (other tests may share it)
+    programs = compiled()  # the first step compiled (other tests may share the programs)
+    assert programs >= 2
     for _ in range(5):
         _set_grads(params, rng)
         opt.step()
         scheduler.step()
-    assert compiled.compiled._cache_size() == programs and opt.param_groups[0]["lr"] == 0.1 * 0.5**6
+    assert compiled() == programs and opt.param_groups[0]["lr"] == 0.1 * 0.5**6
+
+
+def test_adam_steps_write_over_arrays_nothing_else_holds():
+    """Adam's state program and parameter program donate the arrays they replace; a tensor
+    sharing the storage (detach) sees the new values, as torch's in-place update shows them."""
+    params = _params()
+    opt = optim.Adam(params, lr=0.1)
+    twins = _params()
+    twin_opt = optim.Adam(twins, lr=0.1, foreach=False)
+    shared = params[0].detach()
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    before = _stepper.stats["donated_programs"]
+    for _ in range(3):
+        _set_grads(params, rng_a)
+        _set_grads(twins, rng_b)
+        opt.step()
+        twin_opt.step()
+    assert _stepper.stats["donated_programs"] - before == 6
+    np.testing.assert_array_equal(shared.numpy(), params[0].detach().numpy())
+    for ours, twin in zip(params, twins):
+        np.testing.assert_array_equal(ours.detach().numpy(), twin.detach().numpy())
+
+
+def test_adam_keeps_arrays_something_else_holds():
+    """A numpy view of a parameter's array keeps it: that step's parameter program writes new
+    buffers (the state program still donates), and the view keeps the old values."""
+    params = _params()
+    opt = optim.Adam(params, lr=0.1)
+    _set_grads(params, np.random.default_rng(6))
+    opt.step()
+    view = np.asarray(params[1].detach())
+    old = view.copy()
+    before = _stepper.stats["donated_programs"]
+    _set_grads(params, np.random.default_rng(7))
+    opt.step()
+    assert _stepper.stats["donated_programs"] - before == 1
+    np.testing.assert_array_equal(view, old)
+    assert not np.array_equal(params[1].detach().numpy(), old)
 
 
 def test_step_numbers_are_shared_by_parameters_with_equal_scalars_only():
@@ -229,3 +274,28 @@ def test_step_inside_torch_compile_matches_eager(name):
     assert traced_opt.state[traced.weight]["step"].item() == 7.0
     counters = diagnostics.counters
     assert counters["eager_calls"] == 0 and counters["cache_hits"] >= 5, counters
+
+
+def _step_before_backward(lib):
+    lib.manual_seed(0)
+    model = lib.nn.Linear(4, 3)
+    opt = lib.optim.Adam(model.parameters())
+    x = lib.ones(2, 4, requires_grad=True)
+    (model(x) ** 2).sum().backward()
+    loss = (model(x) ** 2).sum()  # its graph saved the weight
+    opt.step()
+    try:
+        loss.backward()
+    except RuntimeError as error:
+        return str(error)
+    return None
+
+
+def test_a_step_between_forward_and_backward_gives_torchs_error():
+    """The graph holds the weight's array, so the step does not write over it: the backward
+    reports the in-place change as torch does (not a deleted array)."""
+    import torch
+
+    expected = _step_before_backward(torch)
+    assert expected is not None and "modified by an inplace operation" in expected
+    assert _step_before_backward(tl) == expected

@@ -10,17 +10,20 @@ so a scheduler changing `lr` every step never recompiles. They are computed once
 of per-parameter scalars (`step`, ...; the parameters of a group usually share it) and passed
 once as Python numbers, which JAX's call converts itself (a new number made a device array
 first cost tens of microseconds; Adam's bias corrections are new every step), with a static
-tuple saying which set each parameter takes. `foreach=False` selects the per-tensor
-path instead: the same `_update` run one parameter at a time through per-kernel jitted helpers
-(`_pointwise.py`), which gives bit-identical results. Parameters and state tensors are written
-in place, so `id(p)`, views and `state[p][...]` references stay valid and version counters move
-as torch's in-place ops move them.
+tuple saying which set each parameter takes. A class whose parameter update reads its new state
+(Adam) may give `_update` in two halves, which then run as two programs, each writing over the
+arrays it replaces where nothing else holds them (`_compiled_in_two`). `foreach=False` selects
+the per-tensor path instead: the same `_update` run one parameter at a time through per-kernel
+jitted helpers (`_pointwise.py`), which gives bit-identical results. Parameters and state
+tensors are written in place, so `id(p)`, views and `state[p][...]` references stay valid and
+version counters move as torch's in-place ops move them.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import sys
 
 import jax
 import numpy as np
@@ -37,6 +40,7 @@ from .optimizer import Optimizer, _use_grad_for_differentiable
 __all__ = ["FusedOptimizer", "check_lr"]
 
 _Tracer = jax.core.Tracer
+stats = {"donated_programs": 0}  # programs of two-part steps that wrote over their inputs
 
 
 def check_lr(lr) -> None:
@@ -86,11 +90,74 @@ def _compiled(update, flags):
     return run
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_in_two(state_update, param_update, flags):
+    """The group's update as two jitted programs, the state first, then the parameters from the
+    new state (see `FusedOptimizer._STATE_FIRST`); each writes over the arrays it replaces where
+    nothing else holds them (`_unshared`)."""
+
+    def states_step(slots, params, grads, states, old_scalars, shared):
+        args = zip(params, grads, states, (shared[j][0] for j in slots))
+        new_states = [state_update(flags, *arg) for arg in args]
+        scalars = [_scalar_arrays(old, shared[j][1]) for old, j in zip(old_scalars, slots)]
+        return new_states, scalars
+
+    def params_step(slots, params, grads, new_states, shared):
+        args = zip(params, grads, new_states, (shared[j][0] for j in slots))
+        return [param_update(flags, *arg) for arg in args]
+
+    options = {"static_argnums": 0, "compiler_options": STRICT_ROUNDING}
+    states_jit = (
+        jax.jit(states_step, **options),
+        jax.jit(states_step, donate_argnums=3, **options),
+    )
+    params_jit = (
+        jax.jit(params_step, **options),
+        jax.jit(params_step, donate_argnums=1, **options),
+    )
+
+    def run(params, grads, states, old_scalars, shared, slots):
+        if any_tracer(params) or any_tracer(grads):  # inlined into the enclosing trace
+            new_states, scalars = states_step(slots, params, grads, states, old_scalars, shared)
+            return params_step(slots, params, grads, new_states, shared), new_states, scalars
+        donate = _unshared([], states)
+        stats["donated_programs"] += donate
+        new_states, scalars = states_jit[donate](slots, params, grads, states, old_scalars, shared)
+        donate = _unshared(params, [])
+        stats["donated_programs"] += donate
+        return params_jit[donate](slots, params, grads, new_states, shared), new_states, scalars
+
+    run.programs = (*states_jit, *params_jit)
+    return run
+
+
+def _unshared(params: list, states: list) -> bool:
+    """Whether the parameters' and state tensors' arrays are held by nothing but their tensors'
+    storage and the step's own lists, so a step may write its results over them (JAX's
+    donation: the old arrays are deleted). Anything else holding one (a graph that saved the
+    parameter, a pending op reading it, a numpy view of it, a second tensor made from the same
+    array) keeps them all: the results then go to new buffers."""
+    arrays = [*params, *(array for state in states for array in state.values())]
+    for array in arrays:
+        # the storage, `params` or a state dict, `arrays`, the loop variable, the argument
+        if sys.getrefcount(array) > 5:
+            return False
+        if not isinstance(array, jax.Array) or isinstance(array, _Tracer):
+            return False
+    return bool(arrays)
+
+
 class FusedOptimizer(Optimizer):
     """Shared step for torchlike's optimizers (see the module docstring)."""
 
     _SETSTATE_DEFAULTS: dict = {}
     _SCALAR_STATE: tuple = ("step",)
+    # A class whose parameter update reads the new state (Adam's moments) may give the two
+    # halves of `_update` as `_state_update` and `_param_update`: the fused step then runs them
+    # as two programs. In one, XLA's fusion recomputes the new state inside every parameter's
+    # loop (it duplicates cheap producers into their consumers), and the old state is still
+    # read after the new one is written, so it cannot be written in place.
+    _STATE_FIRST = False
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
@@ -137,14 +204,13 @@ class FusedOptimizer(Optimizer):
         values = [param._value for param in params]
         self._check_supported(group, values)
         keys, several = self._SCALAR_STATE, several_devices()
-        states, old_scalars, arrays, grads = [], [], [], []
-        for param, value in zip(params, values):
-            state = self._state_of(param, group)
-            states.append(state)
-            old_scalars.append(_scalar_state(state, keys))
-            arrays.append(_array_state(state, keys))
-            grad = param._grad._value
-            grads.append(_beside(grad, value) if several else grad)
+        # comprehensions: no local name is left holding an array (see `_unshared`)
+        states = [self._state_of(param, group) for param in params]
+        old_scalars = [_scalar_state(state, keys) for state in states]
+        arrays = [_array_state(state, keys) for state in states]
+        grads = [param._grad._value for param in params]
+        if several:
+            grads = [_beside(grad, value) for grad, value in zip(grads, values)]
         shared, slots = self._advance_all(group, states)
         flags = self._flags(group)
         if group.get("foreach") is False:
@@ -155,9 +221,11 @@ class FusedOptimizer(Optimizer):
                 new_states.append(new_state)
             scalars = [_scalar_arrays(o, shared[j][1]) for o, j in zip(old_scalars, slots)]
         else:
-            new_params, new_states, scalars = _compiled(self._update, flags)(
-                values, grads, arrays, old_scalars, shared, slots
-            )
+            if self._STATE_FIRST:
+                run = _compiled_in_two(self._state_update, self._param_update, flags)
+            else:
+                run = _compiled(self._update, flags)
+            new_params, new_states, scalars = run(values, grads, arrays, old_scalars, shared, slots)
         for state, arrays_now, j in zip(states, scalars, slots):
             self._write_scalars(state, arrays_now, shared[j][1])
         for param, state, new_param, new_state in zip(params, states, new_params, new_states):

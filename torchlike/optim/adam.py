@@ -102,20 +102,37 @@ class Adam(FusedOptimizer):
             -step_size,
         )
 
+    _STATE_FIRST = True
+
     @staticmethod
     def _update(flags, param, grad, state, coefficients):
+        new_state = Adam._state_update(flags, param, grad, state, coefficients)
+        return Adam._param_update(flags, param, grad, new_state, coefficients), new_state
+
+    @staticmethod
+    def _state_update(flags, param, grad, state, coefficients):
+        """The new moments (and AMSGrad's maximum)."""
         maximize, decay, decoupled, amsgrad = flags
         weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
-        bias_correction2_sqrt, eps, neg_step_size = coefficients[5:]
         grad = -grad if maximize else grad
-        param, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        _, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
         exp_avg, exp_avg_sq = adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2)
         new_state = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-        second = exp_avg_sq
         if amsgrad:
-            second = new_state["max_exp_avg_sq"] = pw.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+            new_state["max_exp_avg_sq"] = pw.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        return new_state
+
+    @staticmethod
+    def _param_update(flags, param, grad, new_state, coefficients):
+        """The parameter after this step, from the new state."""
+        maximize, decay, decoupled, amsgrad = flags
+        weight_decay, decay_factor = coefficients[:2]
+        bias_correction2_sqrt, eps, neg_step_size = coefficients[5:]
+        if decay and decoupled:
+            param, _ = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        second = new_state["max_exp_avg_sq" if amsgrad else "exp_avg_sq"]
         denom = pw.add_scalar(pw.div_scalar(pw.sqrt(second), bias_correction2_sqrt), eps)
-        return pw.addcdiv(param, exp_avg, denom, neg_step_size), new_state
+        return pw.addcdiv(param, new_state["exp_avg"], denom, neg_step_size)
 
 
 def _to_scalar(value):
