@@ -6,9 +6,9 @@ costs tens of microseconds, which a loop of that size does not earn back: on the
 machine an elementwise loop of 65,536 elements took 37 us split and 22 us on one thread, of
 131,072 elements 50 and 37 us, of 262,144 elements 78 and 77 us, and from 524,288 elements on the
 split won (175 against 187 us; 1,048,576 elements: 496 against 729 us). So programs whose loops
-all run over at most `LIMIT` elements (a loop runs over an op's result) compile without that pass
-when they run on the CPU. The bits do not change: a split divides a loop's outer dimension among
-threads, never a sum.
+all run over at most `LIMIT` elements (a loop runs over an op's result) compile without the
+splitting pass when they run on the CPU. The bits do not change: a split divides a loop's outer
+dimension among threads, never a sum.
 """
 
 from __future__ import annotations

@@ -115,7 +115,8 @@ class Adam(FusedOptimizer):
         maximize, decay, decoupled, amsgrad = flags
         weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2 = coefficients[:5]
         grad = -grad if maximize else grad
-        _, grad = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        coupled = decay and not decoupled  # decoupled decay shrinks the parameter, not the grad
+        _, grad = apply_weight_decay(param, grad, coupled, False, weight_decay, decay_factor)
         exp_avg, exp_avg_sq = adam_moments(state, grad, one_minus_beta1, beta2, one_minus_beta2)
         new_state = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
         if amsgrad:
@@ -128,8 +129,9 @@ class Adam(FusedOptimizer):
         maximize, decay, decoupled, amsgrad = flags
         weight_decay, decay_factor = coefficients[:2]
         bias_correction2_sqrt, eps, neg_step_size = coefficients[5:]
-        if decay and decoupled:
-            param, _ = apply_weight_decay(param, grad, decay, decoupled, weight_decay, decay_factor)
+        param, _ = apply_weight_decay(
+            param, grad, decay and decoupled, True, weight_decay, decay_factor
+        )
         second = new_state["max_exp_avg_sq" if amsgrad else "exp_avg_sq"]
         denom = pw.add_scalar(pw.div_scalar(pw.sqrt(second), bias_correction2_sqrt), eps)
         return pw.addcdiv(param, new_state["exp_avg"], denom, neg_step_size)
